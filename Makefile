@@ -1,0 +1,44 @@
+# The one entry point for people and CI: make run | test | lint | bench | schema
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench schema services simulator clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py
+
+services:
+	@bash scripts/ensure_services.sh
+
+# pytest exits 5 when nothing was collected (e.g. a -k filter); that is not a failure.
+test: $(STAMP) services
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app database
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP) services
+	$(PY) -m bench
+
+# Regenerate database/schema.sql from the migrations (a test fails when they drift apart).
+schema: $(STAMP) services
+	$(PY) -m database.schema_dump --from-migrations > database/schema.sql
+
+simulator: $(STAMP)
+	$(PY) -m tests.fakes.openai_realtime --host 127.0.0.1 --port 8787
+
+clean:
+	rm -rf $(VENV) callintake.db callintake.db-*

@@ -1,0 +1,67 @@
+"""FastAPI dependencies as Annotated aliases: DbSession, LiveStoreDep, AdminAuth, OrgAuth(scope) ..."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from app.calls.live_store import LiveStore
+from app.orgs.auth import OrgPrincipal, authenticate_org_key, check_platform_admin
+from app.settings import Settings
+from app.state import AppState
+
+
+def get_state(conn: HTTPConnection) -> AppState:
+    state: AppState = conn.app.state.callintake
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings_dep(state: StateDep) -> Settings:
+    return state.settings
+
+
+async def get_db(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.session_factory() as session:
+        yield session
+
+
+def get_live_store(state: StateDep) -> LiveStore:
+    return state.live_store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+LiveStoreDep = Annotated[LiveStore, Depends(get_live_store)]
+
+
+def require_admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    admin_key = settings.platform_admin_key.get_secret_value() if settings.platform_admin_key else None
+    check_platform_admin(authorization, admin_key)
+
+
+AdminAuth = Annotated[None, Depends(require_admin)]
+
+
+def require_scope(scope: str) -> Callable[..., Awaitable[OrgPrincipal]]:
+    async def dependency(
+        session: DbSession, authorization: Annotated[str | None, Header()] = None
+    ) -> OrgPrincipal:
+        principal = await authenticate_org_key(session, authorization=authorization)
+        principal.require_scope(scope)
+        return principal
+
+    return dependency
+
+
+ConfigReader = Annotated[OrgPrincipal, Depends(require_scope("config:read"))]
+ConfigWriter = Annotated[OrgPrincipal, Depends(require_scope("config:write"))]
+CallsReader = Annotated[OrgPrincipal, Depends(require_scope("calls:read"))]
+CallsWriter = Annotated[OrgPrincipal, Depends(require_scope("calls:write"))]
+SessionCreator = Annotated[OrgPrincipal, Depends(require_scope("sessions:create"))]

@@ -1,0 +1,1 @@
+"""Persistence: the declarative base, engine/session factory and one model module per table."""

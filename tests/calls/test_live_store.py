@@ -1,0 +1,179 @@
+"""One contract, two stores: the Redis store against the real server and the in-process one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from app.calls.live_store import LiveStore, MemoryLiveStore, RedisLiveStore
+
+
+@pytest.fixture(params=["redis", "memory"])
+async def store(
+    request: pytest.FixtureRequest, redis_url: str, redis_client: Redis
+) -> AsyncIterator[LiveStore]:
+    live: LiveStore
+    if request.param == "redis":
+        live = RedisLiveStore.from_url(redis_url, ttl_seconds=3600)
+    else:
+        live = MemoryLiveStore()
+    yield live
+    await live.close()
+
+
+def _meta(**extra: str) -> dict[str, str]:
+    return {"org_id": "org-1", "channel": "browser", "status": "active", **extra}
+
+
+async def test_create_call_once(store: LiveStore) -> None:
+    assert await store.create_call("c1", _meta(), started=time.time())
+    assert not await store.create_call("c1", _meta(status="other"), started=time.time())
+    meta = await store.get_meta("c1")
+    assert meta is not None and meta["status"] == "active"
+
+
+async def test_unknown_call_reads_as_none(store: LiveStore) -> None:
+    assert await store.get_meta("nope") is None
+    assert await store.snapshot("nope") is None
+    assert await store.append_turns("nope", [{"speaker": "caller", "text": "hi"}]) is None
+    assert not await store.update_meta("nope", {"status": "ended"})
+
+
+async def test_append_turns_assigns_seq_and_ignores_repeats(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    first = await store.append_turns(
+        "c1",
+        [{"speaker": "agent", "text": "Hello", "at": "t0"}, {"speaker": "caller", "text": "Hi", "at": "t1"}],
+    )
+    assert first == [0, 1]
+    repeat = await store.append_turns("c1", [{"speaker": "caller", "text": "Hi again", "seq": 1, "at": "t1"}])
+    assert repeat == []
+    more = await store.append_turns("c1", [{"speaker": "agent", "text": "How can I help?", "at": "t2"}])
+    assert more == [2]
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None
+    assert [(t["seq"], t["text"]) for t in snapshot.turns] == [
+        (0, "Hello"),
+        (1, "Hi"),
+        (2, "How can I help?"),
+    ]
+
+
+async def test_explicit_seq_out_of_order_is_kept_sorted(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.append_turns("c1", [{"speaker": "caller", "text": "third", "seq": 12}])
+    await store.append_turns("c1", [{"speaker": "caller", "text": "first", "seq": 3}])
+    await store.append_turns("c1", [{"speaker": "caller", "text": "next"}])
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None
+    assert [t["seq"] for t in snapshot.turns] == [3, 12, 13]
+
+
+async def test_concurrent_appends_lose_nothing(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await asyncio.gather(
+        *(store.append_turns("c1", [{"speaker": "caller", "text": f"line {i}"}]) for i in range(50))
+    )
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None
+    assert sorted(t["seq"] for t in snapshot.turns) == list(range(50))
+    assert {t["text"] for t in snapshot.turns} == {f"line {i}" for i in range(50)}
+
+
+async def test_unicode_text_round_trips(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.append_turns("c1", [{"speaker": "caller", "text": "me duele el pecho, ¿qué hago? 😟"}])
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None and snapshot.turns[0]["text"] == "me duele el pecho, ¿qué hago? 😟"
+
+
+async def test_intake_events_and_meta_round_trip(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.set_intake("c1", {"data": {"caller_name": "Ana"}, "urgency": "routine"})
+    await store.add_event("c1", {"type": "call_started", "at": "t0"})
+    await store.add_event("c1", {"type": "escalated", "at": "t1"})
+    assert await store.update_meta("c1", {"status": "ending", "escalated": "1"})
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None
+    assert snapshot.intake == {"data": {"caller_name": "Ana"}, "urgency": "routine"}
+    assert [e["type"] for e in snapshot.events] == ["call_started", "escalated"]
+    assert snapshot.meta["status"] == "ending" and snapshot.meta["escalated"] == "1"
+
+
+async def test_update_meta_refuses_unknown_fields(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    with pytest.raises(ValueError, match="next_seq"):
+        await store.update_meta("c1", {"next_seq": "0"})
+
+
+async def test_tool_call_claimed_once(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    assert await store.claim_tool_call("c1", "tc1", {"ok": True}) is None
+    assert await store.claim_tool_call("c1", "tc1", {"ok": False}) == {"ok": True}
+
+
+async def test_list_stale_finds_idle_and_old_calls(store: LiveStore) -> None:
+    now = time.time()
+    await store.create_call("old", _meta(), started=now - 10_000)
+    await store.create_call("fresh", _meta(), started=now)
+    await store.update_meta("old", {"status": "active"})  # activity now, but started long ago
+    await store.create_call("idle", _meta(), started=now - 500)
+    stale = await store.list_stale(idle_before=now - 300, started_before=now - 3600)
+    assert set(stale) == {"old", "idle"}
+
+
+async def test_delete_call_removes_everything(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time() - 10_000)
+    await store.append_turns("c1", [{"speaker": "caller", "text": "hi"}])
+    await store.delete_call("c1")
+    assert await store.snapshot("c1") is None
+    assert await store.list_stale(idle_before=time.time(), started_before=time.time()) == []
+
+
+async def test_lock_is_exclusive_and_released_by_owner_only(store: LiveStore) -> None:
+    assert await store.acquire_lock("finalize:c1", "a", 5)
+    assert not await store.acquire_lock("finalize:c1", "b", 5)
+    await store.release_lock("finalize:c1", "b")
+    assert not await store.acquire_lock("finalize:c1", "b", 5)
+    await store.release_lock("finalize:c1", "a")
+    assert await store.acquire_lock("finalize:c1", "b", 5)
+
+
+async def test_lock_expires(store: LiveStore) -> None:
+    assert await store.acquire_lock("l", "a", 0.05)
+    await asyncio.sleep(0.1)
+    assert await store.acquire_lock("l", "b", 5)
+
+
+async def test_token_is_single_use(store: LiveStore) -> None:
+    await store.put_token("tok", "c1", 60)
+    assert await store.take_token("tok") == "c1"
+    assert await store.take_token("tok") is None
+    assert await store.take_token("never") is None
+
+
+async def test_external_id_binds_once(store: LiveStore) -> None:
+    assert await store.bind_external_id("twilio", "CA1", "c1", 60) == "c1"
+    assert await store.bind_external_id("twilio", "CA1", "c2", 60) == "c1"
+    assert await store.lookup_external_id("twilio", "CA1") == "c1"
+    assert await store.lookup_external_id("twilio", "CA2") is None
+
+
+async def test_redis_keys_of_one_call_share_a_hash_tag(redis_url: str, redis_client: Redis) -> None:
+    store = RedisLiveStore.from_url(redis_url, ttl_seconds=3600)
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.append_turns("c1", [{"speaker": "caller", "text": "hi"}])
+    await store.set_intake("c1", {"data": {}})
+    await store.add_event("c1", {"type": "x"})
+    try:
+        keys = await redis_client.keys("call:*")
+        assert len(keys) == 4
+        assert all(k.startswith("call:{c1}:") for k in keys)
+        ttls = [await redis_client.ttl(k) for k in keys]
+        assert all(0 < ttl <= 3600 for ttl in ttls)
+    finally:
+        await store.close()
