@@ -51,9 +51,9 @@ AdminAuth = Annotated[None, Depends(require_admin)]
 
 def require_scope(scope: str) -> Callable[..., Awaitable[OrgPrincipal]]:
     async def dependency(
-        session: DbSession, authorization: Annotated[str | None, Header()] = None
+        session: DbSession, live: LiveStoreDep, authorization: Annotated[str | None, Header()] = None
     ) -> OrgPrincipal:
-        principal = await authenticate_org_key(session, authorization=authorization)
+        principal = await authenticate_org_key(session, live, authorization=authorization)
         principal.require_scope(scope)
         return principal
 

@@ -5,7 +5,7 @@
         ├── NotFound (404)  ── orgs.errors.OrgNotFound, calls.errors.CallNotFound, ...
         ├── Conflict (409)  ── orgs.errors.PhoneNumberTaken, calls.errors.CallAlreadyEnded, ...
         ├── Unauthorized (401), Forbidden (403), ValidationFailed (422)
-        ├── ServiceUnavailable (503) ── AdminNotConfigured, PersistenceUnavailable, ...
+        ├── ServiceUnavailable (503) ── AdminNotConfigured, PersistenceUnavailable, DatabaseUnavailable
         └── UpstreamError(retryable)   ── realtime.errors: UpstreamAuthFailed (502),
                                           UpstreamRejected (502), UpstreamTimeout (504),
                                           UpstreamUnavailable (502)
@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("callintake.errors")
@@ -98,6 +99,20 @@ class UpstreamError(AppError):
     retryable = False
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    message = "the database is unreachable right now; retry shortly"
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Connection-level failures mean 'try later'; data or SQL errors are bugs and must surface."""
+    if isinstance(exc, (IntegrityError, DataError, ProgrammingError)):
+        return False
+    if isinstance(exc, DBAPIError):
+        return True
+    return isinstance(exc, (OSError, TimeoutError, ConnectionError))
+
+
 def validation_details(errors: Any) -> list[dict[str, Any]]:
     """Pydantic errors as [{field, message, type}], field a dotted path without the 'body' root."""
     out = []
@@ -139,5 +154,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+        if is_database_outage(exc):
+            log.warning("database_unavailable", extra={"error_type": type(exc).__name__})
+            outage = DatabaseUnavailable()
+            return JSONResponse(error_body(outage.code, outage.message), status_code=outage.status_code)
         log.error("unhandled_error", extra={"error_type": type(exc).__name__})
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,11 +11,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.calls.live_store import LiveStore, MemoryLiveStore, RedisLiveStore
+from app.calls.router import router as calls_router
+from app.calls.sweeper import run_sweeper
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logging import configure_logging
 from app.middleware import RequestLogMiddleware
 from app.orgs.router import admin_router, config_router
+from app.realtime.client import RealtimeClient
+from app.realtime.router import router as realtime_router
 from app.settings import Settings, get_settings
 from app.state import AppState
 from database.engine import create_engine, create_session_factory
@@ -42,6 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             live_store=build_live_store(settings),
         )
         app.state.callintake = state
+        realtime_client = RealtimeClient(settings.openai)
+        state.extras["realtime_client"] = realtime_client
+        stop_sweeper = asyncio.Event()
+        sweeper = (
+            asyncio.create_task(run_sweeper(state, stop_sweeper), name="call-sweeper")
+            if settings.calls.sweeper_enabled
+            else None
+        )
         log.info(
             "app_started",
             extra={
@@ -52,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            stop_sweeper.set()
+            if sweeper is not None:
+                await sweeper
+            await realtime_client.aclose()
             await state.live_store.close()
             await engine.dispose()
             log.info("app_stopped")
@@ -75,4 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(admin_router)
     app.include_router(config_router)
+    app.include_router(calls_router)
+    app.include_router(realtime_router)
     return app

@@ -68,6 +68,7 @@ META_FIELDS = frozenset(
         "escalated",
         "escalation_reason",
         "escalation_urgency",
+        "urgency",
         "end_reason",
         "ended_at",
         "twilio_call_sid",
@@ -152,6 +153,16 @@ class LiveStore(ABC):
 
     @abstractmethod
     async def lookup_external_id(self, kind: str, external_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def cache_get(self, key: str) -> str | None:
+        """A short-lived shared cache (authenticated keys, org configs), invalidated by writers."""
+
+    @abstractmethod
+    async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+
+    @abstractmethod
+    async def cache_delete(self, *keys: str) -> None: ...
 
 
 def _k(call_id: str, part: str) -> str:
@@ -306,6 +317,16 @@ class RedisLiveStore(LiveStore):
     async def lookup_external_id(self, kind: str, external_id: str) -> str | None:
         return cast(str | None, await self._r.get(f"ext:{kind}:{external_id}"))
 
+    async def cache_get(self, key: str) -> str | None:
+        return cast(str | None, await self._r.get(f"cache:{key}"))
+
+    async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
+        await self._r.set(f"cache:{key}", value, ex=ttl_seconds)
+
+    async def cache_delete(self, *keys: str) -> None:
+        if keys:
+            await self._r.delete(*(f"cache:{key}" for key in keys))
+
 
 @dataclass(slots=True)
 class _MemCall:
@@ -326,6 +347,7 @@ class MemoryLiveStore(LiveStore):
         self._locks: dict[str, tuple[str, float]] = {}
         self._tokens: dict[str, tuple[str, float]] = {}
         self._external: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[str, float]] = {}
         self._mutex = asyncio.Lock()
 
     async def ping(self) -> None:
@@ -455,3 +477,13 @@ class MemoryLiveStore(LiveStore):
 
     async def lookup_external_id(self, kind: str, external_id: str) -> str | None:
         return self._alive(self._external, f"{kind}:{external_id}")
+
+    async def cache_get(self, key: str) -> str | None:
+        return self._alive(self._cache, key)
+
+    async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._cache[key] = (value, time.monotonic() + ttl_seconds)
+
+    async def cache_delete(self, *keys: str) -> None:
+        for key in keys:
+            self._cache.pop(key, None)

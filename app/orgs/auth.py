@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.calls.live_store import LiveStore
 from app.orgs import errors
-from app.orgs.keys import key_matches, parse_prefix, secret_equals
+from app.orgs.keys import hash_key, key_matches, parse_prefix, secret_equals
 from app.orgs.repository import KeyAuthRepository
 from database.base import utcnow
 
@@ -19,6 +21,7 @@ log = logging.getLogger("callintake.auth")
 
 # last_used_at is a hint for humans; writing it on every request would make reads into writes.
 _TOUCH_EVERY = timedelta(seconds=60)
+AUTH_CACHE_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +68,33 @@ def check_platform_admin(authorization: str | None, admin_key: str | None) -> No
         raise errors.InvalidCredentials()
 
 
-async def authenticate_org_key(session: AsyncSession, *, authorization: str | None) -> OrgPrincipal:
+def key_cache_key(key_hash: str) -> str:
+    return f"apikey:{key_hash}"
+
+
+def org_cache_key(org_id: uuid.UUID | str) -> str:
+    return f"org:{org_id}"
+
+
+async def authenticate_org_key(
+    session: AsyncSession, live: LiveStore, *, authorization: str | None
+) -> OrgPrincipal:
+    """Check a key, from the shared cache when warm so live calls keep working while PostgreSQL is down.
+
+    Revoking a key or editing a config deletes the cached entries, so both take effect at once.
+    """
     key = bearer_token(authorization)
     prefix = parse_prefix(key)
-    found = await KeyAuthRepository(session).find_by_prefix(prefix) if prefix else None
-    stored_hash = found[0].key_hash if found else None
-    if not key_matches(key, stored_hash) or found is None:
-        log.info("auth_failed", extra={"reason": "unknown_key" if prefix else "malformed_key"})
+    if prefix is None:
+        log.info("auth_failed", extra={"reason": "malformed_key"})
+        raise errors.InvalidCredentials()
+    key_hash = hash_key(key)
+    cached = await _from_cache(live, key_hash)
+    if cached is not None:
+        return cached
+    found = await KeyAuthRepository(session).find_by_prefix(prefix)
+    if found is None or not key_matches(key, found[0].key_hash):
+        log.info("auth_failed", extra={"reason": "unknown_key"})
         raise errors.InvalidCredentials()
     api_key, org = found
     if api_key.revoked_at is not None:
@@ -81,7 +104,7 @@ async def authenticate_org_key(session: AsyncSession, *, authorization: str | No
     if api_key.last_used_at is None or now - api_key.last_used_at > _TOUCH_EVERY:
         await KeyAuthRepository(session).touch(api_key.id, now)
         await session.commit()
-    return OrgPrincipal(
+    principal = OrgPrincipal(
         org_id=org.id,
         org_slug=org.slug,
         org_name=org.name,
@@ -91,3 +114,53 @@ async def authenticate_org_key(session: AsyncSession, *, authorization: str | No
         key_name=api_key.name,
         scopes=frozenset(api_key.scopes),
     )
+    await _to_cache(live, key_hash, principal)
+    return principal
+
+
+async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
+    raw_key = await live.cache_get(key_cache_key(key_hash))
+    if raw_key is None:
+        return None
+    entry = orjson.loads(raw_key)
+    raw_org = await live.cache_get(org_cache_key(entry["org_id"]))
+    if raw_org is None:
+        return None
+    org = orjson.loads(raw_org)
+    return OrgPrincipal(
+        org_id=uuid.UUID(entry["org_id"]),
+        org_slug=org["slug"],
+        org_name=org["name"],
+        config=org["config"],
+        config_version=org["config_version"],
+        key_id=uuid.UUID(entry["key_id"]),
+        key_name=entry["key_name"],
+        scopes=frozenset(entry["scopes"]),
+    )
+
+
+async def _to_cache(live: LiveStore, key_hash: str, principal: OrgPrincipal) -> None:
+    entry = {
+        "org_id": str(principal.org_id),
+        "key_id": str(principal.key_id),
+        "key_name": principal.key_name,
+        "scopes": sorted(principal.scopes),
+    }
+    org = {
+        "slug": principal.org_slug,
+        "name": principal.org_name,
+        "config": principal.config,
+        "config_version": principal.config_version,
+    }
+    await live.cache_set(key_cache_key(key_hash), orjson.dumps(entry).decode(), AUTH_CACHE_SECONDS)
+    await live.cache_set(org_cache_key(principal.org_id), orjson.dumps(org).decode(), AUTH_CACHE_SECONDS)
+
+
+async def forget_key(live: LiveStore, key_hash: str) -> None:
+    """Call after the revocation commits: the key stops working on every process at once."""
+    await live.cache_delete(key_cache_key(key_hash))
+
+
+async def forget_org(live: LiveStore, org_id: uuid.UUID) -> None:
+    """Call after a config change commits, so the next request sees the new config."""
+    await live.cache_delete(org_cache_key(org_id))

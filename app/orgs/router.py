@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
+from pydantic import AwareDatetime
 
-from app.deps import AdminAuth, ConfigReader, ConfigWriter, DbSession
+from app.deps import AdminAuth, ConfigReader, ConfigWriter, DbSession, LiveStoreDep, SettingsDep
 from app.orgs import errors, service
-from app.orgs.auth import OrgPrincipal
+from app.orgs.auth import OrgPrincipal, forget_key, forget_org
 from app.orgs.config import OrgConfig
 from app.orgs.schemas import (
     ApiKey,
@@ -23,7 +25,10 @@ from app.orgs.schemas import (
     OrgPage,
     PhoneNumber,
     PhoneNumberCreate,
+    PromptPreview,
 )
+from app.safety.examples import EMERGENCY_EXAMPLES
+from app.safety.prompt import build_session
 from database.models import Organization
 
 admin_router = APIRouter(prefix="/api/admin", tags=["platform admin"])
@@ -76,13 +81,16 @@ async def list_api_keys(_: AdminAuth, session: DbSession, org_id: str) -> list[A
 
 
 @admin_router.delete("/orgs/{org_id}/api-keys/{key_id}", response_model=ApiKey)
-async def revoke_api_key(_: AdminAuth, session: DbSession, org_id: str, key_id: str) -> Any:
+async def revoke_api_key(
+    _: AdminAuth, session: DbSession, live: LiveStoreDep, org_id: str, key_id: str
+) -> Any:
     try:
         key_uuid = uuid.UUID(key_id)
     except ValueError as exc:
         raise errors.ApiKeyNotFound() from exc
     key = await service.revoke_api_key(session, org_id=_org_uuid(org_id), key_id=key_uuid)
     await session.commit()
+    await forget_key(live, key.key_hash)
     return key
 
 
@@ -138,6 +146,7 @@ async def get_config(
 async def replace_config(
     principal: ConfigWriter,
     session: DbSession,
+    live: LiveStoreDep,
     org_id: str,
     response: Response,
     body: Annotated[dict[str, Any], Body()],
@@ -147,6 +156,7 @@ async def replace_config(
         session, org_id=principal.require_org(org_id), config=body, if_match=if_match, actor=_actor(principal)
     )
     await session.commit()
+    await forget_org(live, org.id)
     return _config_out(org, response)
 
 
@@ -154,6 +164,7 @@ async def replace_config(
 async def patch_config(
     principal: ConfigWriter,
     session: DbSession,
+    live: LiveStoreDep,
     org_id: str,
     response: Response,
     body: Annotated[dict[str, Any], Body()],
@@ -163,7 +174,43 @@ async def patch_config(
         session, org_id=principal.require_org(org_id), patch=body, if_match=if_match, actor=_actor(principal)
     )
     await session.commit()
+    await forget_org(live, org.id)
     return _config_out(org, response)
+
+
+@config_router.get("/{org_id}/prompt", response_model=PromptPreview)
+async def preview_prompt(
+    principal: ConfigReader,
+    session: DbSession,
+    settings: SettingsDep,
+    org_id: str,
+    at: Annotated[AwareDatetime | None, Query(description="ISO time with offset; default now")] = None,
+) -> PromptPreview:
+    """Exactly what a call starting at `at` would get: instructions, tools, open/closed, prompt hash."""
+    org = await service.get_org(session, org_id=principal.require_org(org_id))
+    moment = at or datetime.now(UTC)
+    spec = build_session(
+        OrgConfig.model_validate(org.config),
+        moment,
+        org_name=org.name,
+        default_model=settings.openai.realtime_model,
+        default_voice=settings.openai.realtime_voice,
+        emergency_phrases=EMERGENCY_EXAMPLES,
+    )
+    state = spec.open_state
+    return PromptPreview(
+        at=moment,
+        is_open=state.is_open,
+        open_reason=state.reason,
+        local_time=state.local_time,
+        next_open=state.next_open,
+        holiday_name=state.holiday_name,
+        instructions=spec.instructions,
+        tools=spec.tools,
+        prompt_hash=spec.prompt_hash,
+        model=spec.model,
+        voice=spec.voice,
+    )
 
 
 @config_router.get("/{org_id}/audit", response_model=ConfigAuditPage)

@@ -118,3 +118,17 @@ class ConfigAuditEntry(BaseModel):
 class ConfigAuditPage(BaseModel):
     items: list[ConfigAuditEntry]
     next_cursor: str | None
+
+
+class PromptPreview(BaseModel):
+    at: datetime
+    is_open: bool
+    open_reason: str
+    local_time: datetime
+    next_open: datetime | None
+    holiday_name: str | None
+    instructions: str
+    tools: list[dict[str, Any]]
+    prompt_hash: str
+    model: str
+    voice: str

@@ -1,0 +1,178 @@
+"""Request and response bodies of the call lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.orgs.config import E164
+
+Channel = Literal["browser", "phone"]
+Speaker = Literal["caller", "agent"]
+Urgency = Literal["emergency", "urgent", "routine"]
+CallStatus = Literal["active", "ending", "completed", "abandoned", "failed"]
+
+MAX_METADATA_BYTES = 4096
+
+
+def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None and len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata must serialize to at most {MAX_METADATA_BYTES} bytes")
+    return value
+
+
+class CallStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = "browser"
+    from_number: E164 | None = None
+    caller_name: str | None = Field(None, max_length=200)
+    metadata: dict[str, Any] | None = None
+
+    _metadata = field_validator("metadata")(_check_metadata)
+
+
+class CallStarted(BaseModel):
+    call_id: uuid.UUID
+    status: CallStatus
+    started_at: datetime
+
+
+class TurnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: Speaker
+    text: str = Field(min_length=1, max_length=8000)
+    at: datetime | None = None
+    seq: int | None = Field(None, ge=0, le=1_000_000)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a time zone offset")
+        return value
+
+
+class TranscriptAppend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    turns: list[TurnIn] = Field(min_length=1, max_length=500)
+
+
+class Escalation(BaseModel):
+    category: Literal["emergency", "human_request"]
+    reason: str
+    matched: str | None
+    instructions: str
+
+
+class TranscriptAppended(BaseModel):
+    accepted: list[int]
+    escalation: Escalation | None
+
+
+class ToolCallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    tool_call_id: str | None = Field(None, min_length=1, max_length=128)
+
+
+class ToolCallOut(BaseModel):
+    output: dict[str, Any]
+    repeated: bool = False
+
+
+class CallEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call_id: uuid.UUID
+    reason: str | None = Field(None, max_length=64)
+
+
+class CallerInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    phone: E164 | None = None
+
+
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call_id: uuid.UUID | None = None
+    caller: CallerInfo | None = None
+    metadata: dict[str, Any] | None = None
+
+    _metadata = field_validator("metadata")(_check_metadata)
+
+
+class ClientSecret(BaseModel):
+    value: str
+    expires_at: int
+
+
+class SessionMinted(BaseModel):
+    call_id: uuid.UUID
+    client_secret: ClientSecret
+    model: str
+    session: dict[str, Any]
+
+
+class Turn(BaseModel):
+    seq: int
+    speaker: Speaker
+    text: str
+    at: datetime
+
+
+class Intake(BaseModel):
+    data: dict[str, Any]
+    urgency: Urgency | None
+    summary: str | None
+    completed_at: datetime
+
+
+class CallEvent(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class CallSummary(BaseModel):
+    call_id: uuid.UUID
+    channel: Channel
+    status: CallStatus
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    escalated: bool
+    escalation_reason: str | None
+    escalation_urgency: str | None
+    urgency: str | None
+    end_reason: str | None
+    from_number: str | None
+    caller_name: str | None
+    config_version: int
+    prompt_hash: str
+    turn_count: int
+    live: bool
+
+
+class CallDetail(CallSummary):
+    metadata: dict[str, Any]
+    transcript: list[Turn]
+    intake: Intake | None
+    events: list[CallEvent]
+
+
+class CallPage(BaseModel):
+    items: list[CallSummary]
+    next_cursor: str | None

@@ -1,0 +1,455 @@
+"""Call lifecycle use cases on live state: start, transcript (with server-side detection), tools, reads.
+
+Shared by the browser REST routes and the phone bridge, so both channels behave the same.
+Never commits: live-state writes are immediate, and PostgreSQL is written only by finalize.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.calls import errors
+from app.calls.live_store import LiveSnapshot, LiveStore
+from app.calls.repository import CallFilters, CallRepository, StoredCall
+from app.calls.schemas import (
+    CallDetail,
+    CallEvent,
+    CallSummary,
+    Escalation,
+    Intake,
+    TranscriptAppended,
+    Turn,
+    TurnIn,
+)
+from app.orgs.auth import OrgPrincipal
+from app.orgs.config import OrgConfig
+from app.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.safety.detection import Category, Detection, detector_for
+from app.safety.examples import EMERGENCY_EXAMPLES
+from app.safety.prompt import SessionSpec, build_session, emergency_number
+from app.safety.tools import validate_tool_arguments
+from app.settings import Settings
+
+log = logging.getLogger("callintake.calls")
+
+_CONFIG_CACHE: dict[tuple[uuid.UUID, int], OrgConfig] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class OrgContext:
+    """The org a call belongs to, with its parsed config (cached per org and config version)."""
+
+    org_id: uuid.UUID
+    org_name: str
+    config: OrgConfig
+    config_version: int
+
+    @classmethod
+    def build(
+        cls, org_id: uuid.UUID, org_name: str, config: dict[str, Any], config_version: int
+    ) -> OrgContext:
+        key = (org_id, config_version)
+        parsed = _CONFIG_CACHE.get(key)
+        if parsed is None:
+            if len(_CONFIG_CACHE) > 10_000:
+                _CONFIG_CACHE.clear()
+            parsed = _CONFIG_CACHE[key] = OrgConfig.model_validate(config)
+        return cls(org_id=org_id, org_name=org_name, config=parsed, config_version=config_version)
+
+    @classmethod
+    def from_principal(cls, principal: OrgPrincipal) -> OrgContext:
+        return cls.build(principal.org_id, principal.org_name, principal.config, principal.config_version)
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCall:
+    call_id: uuid.UUID
+    started_at: datetime
+    spec: SessionSpec
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def session_spec(org: OrgContext, settings: Settings, now: datetime) -> SessionSpec:
+    return build_session(
+        org.config,
+        now,
+        org_name=org.org_name,
+        default_model=settings.openai.realtime_model,
+        default_voice=settings.openai.realtime_voice,
+        emergency_phrases=EMERGENCY_EXAMPLES,
+    )
+
+
+def _event(type_: str, at: datetime, **data: Any) -> dict[str, Any]:
+    return {"type": type_, "at": at.isoformat(), "data": data}
+
+
+async def start_call(
+    live: LiveStore,
+    *,
+    org: OrgContext,
+    settings: Settings,
+    channel: str,
+    from_number: str | None = None,
+    caller_name: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    twilio_call_sid: str | None = None,
+    call_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> StartedCall:
+    """Create the call in the live store, pinning the config version and prompt hash it runs with."""
+    now = now or utcnow()
+    call_id = call_id or uuid.uuid4()
+    spec = session_spec(org, settings, now)
+    meta = {
+        "org_id": str(org.org_id),
+        "channel": channel,
+        "status": "active",
+        "started_at": now.isoformat(),
+        "from_number": from_number or "",
+        "caller_name": caller_name or "",
+        "config_version": str(org.config_version),
+        "prompt_hash": spec.prompt_hash,
+        "escalated": "0",
+        "escalation_reason": "",
+        "escalation_urgency": "",
+        "urgency": "",
+        "end_reason": "",
+        "twilio_call_sid": twilio_call_sid or "",
+        "metadata": orjson.dumps(metadata or {}).decode(),
+    }
+    if not await live.create_call(str(call_id), meta, started=now.timestamp()):
+        raise errors.CallAlreadyExists()
+    await live.add_event(
+        str(call_id),
+        _event(
+            "call_started",
+            now,
+            channel=channel,
+            config_version=org.config_version,
+            prompt_hash=spec.prompt_hash,
+            open=spec.open_state.is_open,
+        ),
+    )
+    log.info("call_started", extra={"call": str(call_id), "channel": channel, "org": str(org.org_id)})
+    return StartedCall(call_id=call_id, started_at=now, spec=spec)
+
+
+async def live_meta(
+    session: AsyncSession, live: LiveStore, *, org_id: uuid.UUID, call_id: uuid.UUID
+) -> dict[str, str]:
+    """The live call of this org, or 409 if it already ended, or 404 (unknown or another org's)."""
+    meta = await live.get_meta(str(call_id))
+    if meta is not None:
+        if meta.get("org_id") != str(org_id):
+            raise errors.CallNotFound()
+        return meta
+    if await CallRepository(session, org_id).exists(call_id):
+        raise errors.CallAlreadyEnded()
+    raise errors.CallNotFound()
+
+
+def escalation_instructions(detection: Detection, config: OrgConfig) -> str:
+    if detection.category is Category.emergency:
+        number = config.emergency_number or emergency_number(config.timezone) or "the local emergency number"
+        return (
+            f"Possible emergency ({detection.matched}). Tell the caller now: if anyone is in danger, hang up "
+            f'and call {number}. Then call escalate_call with urgency "emergency" without finishing '
+            "the intake."
+        )
+    return (
+        "The caller asked for a person. Tell them you are connecting them with someone now and call "
+        'escalate_call with urgency "urgent".'
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnDetection:
+    seq: int | None
+    accepted: bool
+    detection: Detection
+
+
+def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[int]) -> list[TurnDetection]:
+    """Run detection over caller turns, pairing each with the seq the store gave it."""
+    detector = detector_for(tuple(config.emergency_keywords), tuple(config.high_priority_keywords))
+    found: list[TurnDetection] = []
+    position = 0
+    for turn in turns:
+        if turn.seq is None:
+            seq: int | None = accepted[position] if position < len(accepted) else None
+            was_accepted = seq is not None
+            position += 1
+        else:
+            seq = turn.seq
+            was_accepted = position < len(accepted) and accepted[position] == turn.seq
+            if was_accepted:
+                position += 1
+        if turn.speaker != "caller":
+            continue
+        detection = detector.detect(turn.text)
+        if detection.category is not Category.none:
+            found.append(TurnDetection(seq=seq, accepted=was_accepted, detection=detection))
+    return found
+
+
+_RANK = {Category.emergency: 3, Category.human_request: 2, Category.high_priority: 1, Category.none: 0}
+
+
+async def record_detections(
+    live: LiveStore, *, call_id: str, meta: dict[str, str], found: Sequence[TurnDetection], now: datetime
+) -> Detection | None:
+    """Escalate on the server and log each detection as an event; returns the strongest escalating one."""
+    strongest: Detection | None = None
+    escalated = meta.get("escalated") == "1"
+    for item in found:
+        detection = item.detection
+        escalating = detection.category in (Category.emergency, Category.human_request)
+        if escalating and (strongest is None or _RANK[detection.category] > _RANK[strongest.category]):
+            strongest = detection
+        if not item.accepted:
+            continue
+        action = "flagged_urgent"
+        if detection.category in (Category.emergency, Category.human_request):
+            action = "already_escalated" if escalated else "escalated"
+            if not escalated:
+                urgency = "emergency" if detection.category is Category.emergency else "urgent"
+                await live.update_meta(
+                    call_id,
+                    {"escalated": "1", "escalation_reason": detection.reason, "escalation_urgency": urgency},
+                )
+                escalated = True
+        elif not meta.get("urgency"):
+            await live.update_meta(call_id, {"urgency": "urgent"})
+        await live.add_event(
+            call_id,
+            _event(
+                "detection",
+                now,
+                category=detection.category.value,
+                matched=detection.matched,
+                language=detection.language,
+                turn_seq=item.seq,
+                action=action,
+            ),
+        )
+        log.info(
+            "detection", extra={"category": detection.category.value, "action": action, "turn_seq": item.seq}
+        )
+    return strongest
+
+
+async def append_transcript(
+    session: AsyncSession,
+    live: LiveStore,
+    *,
+    org: OrgContext,
+    call_id: uuid.UUID,
+    turns: Sequence[TurnIn],
+    now: datetime | None = None,
+) -> TranscriptAppended:
+    now = now or utcnow()
+    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id)
+    rows = [
+        {"speaker": t.speaker, "text": t.text, "at": (t.at or now).astimezone(UTC).isoformat(), "seq": t.seq}
+        for t in turns
+    ]
+    accepted = await live.append_turns(str(call_id), rows)
+    if accepted is None:
+        raise errors.CallAlreadyEnded()
+    found = detect_turns(org.config, turns, accepted)
+    strongest = await record_detections(live, call_id=str(call_id), meta=meta, found=found, now=now)
+    escalation = None
+    if strongest is not None:
+        escalation = Escalation(
+            category="emergency" if strongest.category is Category.emergency else "human_request",
+            reason=strongest.reason,
+            matched=strongest.matched,
+            instructions=escalation_instructions(strongest, org.config),
+        )
+    return TranscriptAppended(accepted=accepted, escalation=escalation)
+
+
+def tool_output(name: str, args: dict[str, Any], config: OrgConfig) -> dict[str, Any]:
+    """What the model gets back as function_call_output: plain next steps, no internal state."""
+    if name == "escalate_call":
+        if config.escalation_phone:
+            return {
+                "status": "escalated",
+                "transfer": "live",
+                "say": "Tell the caller you are connecting them with a person now, and stay brief.",
+            }
+        return {
+            "status": "escalated",
+            "transfer": "callback",
+            "say": "Tell the caller a person will call them back as soon as possible.",
+        }
+    if name == "complete_intake":
+        return {
+            "status": "saved",
+            "next": "Briefly confirm, ask if they need anything else, then say goodbye.",
+        }
+    return {"status": "ending", "next": "Say a short goodbye; the call ends when you finish speaking."}
+
+
+async def apply_tool_call(
+    session: AsyncSession,
+    live: LiveStore,
+    *,
+    org: OrgContext,
+    call_id: uuid.UUID,
+    name: str,
+    arguments: dict[str, Any] | str,
+    tool_call_id: str | None,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Validate and apply one tool call once. Returns (validated args, output, repeated)."""
+    now = now or utcnow()
+    await live_meta(session, live, org_id=org.org_id, call_id=call_id)
+    args = validate_tool_arguments(name, arguments, org.config)
+    output = tool_output(name, args, org.config)
+    key = str(call_id)
+    if tool_call_id is not None:
+        previous = await live.claim_tool_call(key, tool_call_id, output)
+        if previous is not None:
+            return args, previous, True
+    if name == "escalate_call":
+        await live.update_meta(
+            key,
+            {"escalated": "1", "escalation_reason": args["reason"], "escalation_urgency": args["urgency"]},
+        )
+        await live.add_event(key, _event("escalated", now, source="tool", urgency=args["urgency"]))
+    elif name == "complete_intake":
+        data = {k: v for k, v in args.items() if k not in ("urgency_level", "summary")}
+        await live.set_intake(
+            key,
+            {
+                "data": data,
+                "urgency": args["urgency_level"],
+                "summary": args["summary"],
+                "completed_at": now.isoformat(),
+            },
+        )
+        await live.update_meta(key, {"urgency": args["urgency_level"]})
+        await live.add_event(
+            key, _event("intake_completed", now, urgency=args["urgency_level"], fields=sorted(data))
+        )
+    elif name == "end_call":
+        await live.update_meta(key, {"status": "ending", "end_reason": "agent_end_call"})
+        await live.add_event(key, _event("end_requested", now, reason=args["reason"]))
+    log.info("tool_applied", extra={"tool": name, "call": key})
+    return args, output, False
+
+
+def _none_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
+def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
+    meta = snapshot.meta
+    intake = snapshot.intake
+    return CallDetail(
+        call_id=uuid.UUID(snapshot.call_id),
+        channel=meta["channel"],
+        status=meta["status"],
+        started_at=datetime.fromisoformat(meta["started_at"]),
+        ended_at=None,
+        duration_seconds=None,
+        escalated=meta.get("escalated") == "1",
+        escalation_reason=_none_if_empty(meta.get("escalation_reason")),
+        escalation_urgency=_none_if_empty(meta.get("escalation_urgency")),
+        urgency=_none_if_empty(meta.get("urgency")),
+        end_reason=_none_if_empty(meta.get("end_reason")),
+        from_number=_none_if_empty(meta.get("from_number")),
+        caller_name=_none_if_empty(meta.get("caller_name")),
+        config_version=int(meta["config_version"]),
+        prompt_hash=meta["prompt_hash"],
+        turn_count=len(snapshot.turns),
+        live=True,
+        metadata=orjson.loads(meta.get("metadata") or "{}"),
+        transcript=[
+            Turn(seq=t["seq"], speaker=t["speaker"], text=t["text"], at=t["at"]) for t in snapshot.turns
+        ],
+        intake=Intake.model_validate(intake) if intake else None,
+        events=[
+            CallEvent(seq=i, type=e["type"], at=e["at"], data=e.get("data") or {})
+            for i, e in enumerate(snapshot.events)
+        ],
+    )
+
+
+def summary_from_row(call: Any) -> CallSummary:
+    return CallSummary(
+        call_id=call.id,
+        channel=call.channel,
+        status=call.status,
+        started_at=call.started_at,
+        ended_at=call.ended_at,
+        duration_seconds=call.duration_seconds,
+        escalated=call.escalated,
+        escalation_reason=call.escalation_reason,
+        escalation_urgency=call.escalation_urgency,
+        urgency=call.urgency,
+        end_reason=call.end_reason,
+        from_number=call.from_number,
+        caller_name=call.caller_name,
+        config_version=call.config_version,
+        prompt_hash=call.prompt_hash,
+        turn_count=call.turn_count,
+        live=False,
+    )
+
+
+def detail_from_stored(stored: StoredCall) -> CallDetail:
+    summary = summary_from_row(stored.call)
+    intake = stored.intake
+    return CallDetail(
+        **summary.model_dump(),
+        metadata=stored.call.metadata_ or {},
+        transcript=[Turn.model_validate(t, from_attributes=True) for t in stored.transcripts],
+        intake=Intake.model_validate(intake, from_attributes=True) if intake else None,
+        events=[CallEvent.model_validate(e, from_attributes=True) for e in stored.events],
+    )
+
+
+async def get_call(
+    session: AsyncSession, live: LiveStore, *, org_id: uuid.UUID, call_id: uuid.UUID
+) -> CallDetail:
+    snapshot = await live.snapshot(str(call_id))
+    if snapshot is not None:
+        if snapshot.meta.get("org_id") != str(org_id):
+            raise errors.CallNotFound()
+        return detail_from_snapshot(snapshot)
+    stored = await CallRepository(session, org_id).get(call_id)
+    if stored is None:
+        raise errors.CallNotFound()
+    return detail_from_stored(stored)
+
+
+async def list_calls(
+    session: AsyncSession, *, org_id: uuid.UUID, filters: CallFilters, limit: int, cursor: str | None
+) -> tuple[list[CallSummary], str | None]:
+    before = None
+    if cursor:
+        started_at, call_id = decode_cursor(cursor, length=2)
+        try:
+            before = (datetime.fromisoformat(started_at), uuid.UUID(call_id))
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor() from exc
+    rows = await CallRepository(session, org_id).list_page(filters, limit=limit + 1, before=before)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].started_at.isoformat(), str(rows[-1].id)])
+    return [summary_from_row(row) for row in rows], next_cursor

@@ -1,0 +1,448 @@
+"""Server-side detection of emergencies, urgent problems and requests for a person in one line of
+caller speech: pure, no I/O, one compiled detector per org (phrase data lives in phrases.py).
+
+Policy, in the order it is applied:
+- Text is normalized (NFKD, accents and apostrophes stripped, fillers dropped, contractions and
+  common misspellings mapped) and matched as token sequences, never substrings, so "fired my
+  contractor" is not "fire" and "dying to know" is not "dying".
+- A phrase is cancelled by a negation cue that directly governs it ("no chest pain", "doesn't have
+  any chest pain"), by a history cue ("history of seizures", "had a stroke last year"), and, for
+  high priority only, by a resolution after it ("the swelling went down").
+- In doubt, escalate: a missed emergency costs far more than an extra transfer, so hedged and
+  hypothetical mentions of a symptom ("not sure if it's chest pain", "what if my dog eats
+  chocolate") are emergencies. The bare word "emergency" is not; "it's an emergency" is.
+- Several categories in one line: emergency > human_request > high_priority > none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.safety import phrases
+
+
+class Category(StrEnum):
+    emergency = "emergency"
+    high_priority = "high_priority"
+    human_request = "human_request"
+    none = "none"
+
+
+_RANK = {Category.none: 0, Category.high_priority: 1, Category.human_request: 2, Category.emergency: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What one line of caller speech triggered. `matched` is the canonical phrase (or the org keyword
+    as configured), `reason` is short and safe to log: it never quotes the caller beyond that phrase."""
+
+    category: Category
+    matched: str | None
+    reason: str
+    language: str | None
+
+    @property
+    def escalates(self) -> bool:
+        """Whether the call should go to a person now. High priority is flagged, not transferred."""
+        return self.category in (Category.emergency, Category.human_request)
+
+
+NO_DETECTION = Detection(Category.none, None, "no emergency, urgency or transfer cue", None)
+
+# --- normalization -------------------------------------------------------------------------------
+
+_HARD = "."  # sentence or clause boundary
+_SOFT = ","  # comma-like pause: negation and history stay inside one
+
+_PRE = str.maketrans(
+    {
+        "'": None,
+        "\u2019": None,
+        "\u2018": None,
+        "`": None,
+        "\u00b4": None,
+        "\u02bc": None,
+        "\u2014": ",",
+        "\u2013": ",",
+        "\u00bf": ".",
+        "\u00a1": ".",
+        "\u2026": " ",
+    }
+)
+_ELLIPSIS = re.compile(r"\.{2,}")  # a trailing-off pause, not a sentence end
+_DECIMAL = re.compile(r"(?<=\d)[.,:](?=\d)")  # "39.5", "10:30" are one number
+_AC = re.compile(r"\ba\s*/\s*c\b")
+_NINE_ONE_ONE = re.compile(r"\b9\s*-?\s*1\s*-?\s*1\b")
+_TOKEN = re.compile(r"[a-z0-9#]+|[.!?;:\n]|[,()]")
+_YEAR = re.compile(r"(19|20)\d\d")
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr"})
+
+
+def _raw_tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.translate(_PRE))
+    # Dropping non-ASCII after NFKD strips combining marks: "respiración" == "respiracion".
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = _ELLIPSIS.sub(" ", text)
+    text = _DECIMAL.sub("", text)
+    text = _AC.sub("ac", text)
+    text = _NINE_ONE_ONE.sub("911", text)
+    out: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token in ".!?;:\n":
+            if token == "." and out and out[-1] in _ABBREVIATIONS:
+                continue
+            out.append(_HARD)
+        elif token in ",()":
+            out.append(_SOFT)
+        elif token.isdigit():
+            out.append("#year" if _YEAR.fullmatch(token) else token if token == "911" else "#")
+        elif token in phrases.NUMBER_WORDS:
+            out.append("#")
+        else:
+            alias = phrases.TOKEN_ALIASES.get(token)
+            out.extend(alias.split() if alias else (token,))
+    return out
+
+
+def _filler_sets() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    singles = {f for f in phrases.FILLERS if " " not in f}
+    pairs = {(a, b) for a, b in (f.split() for f in phrases.FILLERS if " " in f)}
+    return frozenset(singles), frozenset(pairs)
+
+
+_FILLERS, _FILLER_PAIRS = _filler_sets()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    words: list[str]
+    clause: list[int]  # clause id per word: sentence punctuation and "but"/"pero" split clauses
+    segment: list[int]  # segment id per word: commas split segments inside a clause
+
+
+def _tokenize(text: str) -> _Tokens:
+    raw = _raw_tokens(text)
+    merged: list[str] = []
+    skip_soft = False
+    i, n = 0, len(raw)
+    while i < n:
+        token = raw[i]
+        nxt = raw[i + 1] if i + 1 < n else ""
+        if token == _SOFT and skip_soft:
+            i += 1
+            continue
+        skip_soft = False
+        if token in _FILLERS or (token, nxt) in _FILLER_PAIRS:
+            # The commas around a filler are part of the hesitation, not a pause in meaning.
+            if merged and merged[-1] == _SOFT:
+                merged.pop()
+            skip_soft = True
+            i += 1 if token in _FILLERS else 2
+            continue
+        pair = phrases.PAIR_REWRITES.get((token, nxt))
+        if pair is not None:
+            merged.append(pair)
+            i += 2
+            continue
+        merged.append(_HARD if token in phrases.CLAUSE_BREAKS else token)
+        i += 1
+    words: list[str] = []
+    clause: list[int] = []
+    segment: list[int] = []
+    c = s = 0
+    for token in merged:
+        if token == _HARD:
+            c += 1
+            s += 1
+        elif token == _SOFT:
+            s += 1
+        else:
+            words.append(token)
+            clause.append(c)
+            segment.append(s)
+    return _Tokens(words, clause, segment)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_tokenize(text).words)
+
+
+def _word_set(items: Iterable[str]) -> frozenset[str]:
+    return frozenset(w for item in items for w in _words(item))
+
+
+_NEGATION = _word_set(phrases.NEGATION_CUES)
+_NOT_NEGATION_AFTER = _word_set(phrases.NOT_A_NEGATION_AFTER)
+_NEGATION_GAP = _word_set(phrases.NEGATION_GAP)
+_PAST_VERBS = _word_set(phrases.PAST_VERBS)
+
+# --- compiled phrase trie ------------------------------------------------------------------------
+
+_PHRASE, _PART, _IDIOM, _HISTORY_PREFIX, _HISTORY_TIME, _RESOLVED = range(6)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    kind: int
+    category: Category = Category.none
+    canonical: str = ""
+    language: str | None = None
+    combo: int = -1
+    side: int = 0
+    protected: bool = False  # starts with its own negation ("not breathing"): never cancelled by one
+
+
+class _Node:
+    __slots__ = ("children", "entries")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.entries: list[_Entry] = []
+
+
+def _insert(root: _Node, text: str, entry: _Entry) -> None:
+    words = _words(text)
+    if not words:
+        return
+    node = root
+    for word in words:
+        node = node.children.setdefault(word, _Node())
+    if entry.kind in (_PHRASE, _PART):
+        entry = dataclasses.replace(entry, protected=words[0] in _NEGATION)
+    if entry not in node.entries:
+        node.entries.append(entry)
+
+
+def _compile(emergency_keywords: Sequence[str], high_priority_keywords: Sequence[str]) -> _Node:
+    root = _Node()
+    tables = (
+        (Category.emergency, phrases.EMERGENCY),
+        (Category.human_request, phrases.HUMAN_REQUEST),
+        (Category.high_priority, phrases.HIGH_PRIORITY),
+    )
+    for category, by_language in tables:
+        for language, table in by_language.items():
+            for canonical, variants in table.items():
+                entry = _Entry(_PHRASE, category, canonical, language)
+                for text in (canonical, *variants):
+                    _insert(root, text, entry)
+    for index, combo in enumerate(phrases.COMBOS):
+        category = Category(combo.category)
+        for side, group in enumerate((combo.first, combo.second)):
+            for text in group:
+                _insert(root, text, _Entry(_PART, category, combo.canonical, combo.language, index, side))
+    for keyword in emergency_keywords:
+        _insert(root, keyword, _Entry(_PHRASE, Category.emergency, keyword.strip(), "org"))
+    for keyword in high_priority_keywords:
+        _insert(root, keyword, _Entry(_PHRASE, Category.high_priority, keyword.strip(), "org"))
+    for kind, texts in (
+        (_IDIOM, phrases.IDIOMS),
+        (_HISTORY_PREFIX, phrases.HISTORY_PREFIXES),
+        (_HISTORY_TIME, phrases.HISTORY_TIMES),
+        (_RESOLVED, phrases.RESOLVED_AFTER),
+    ):
+        for text in texts:
+            _insert(root, text, _Entry(kind))
+    return root
+
+
+_Hit = tuple[_Entry, int, int]  # entry, first token, one past the last token
+_Part = tuple[int, int, bool]  # a combo part's first token, one past its last, protected
+
+_REASONS = {
+    (Category.emergency, False): "possible emergency",
+    (Category.emergency, True): "org emergency keyword",
+    (Category.high_priority, False): "high priority",
+    (Category.high_priority, True): "org high-priority keyword",
+    (Category.human_request, False): "caller asked for a person",
+    (Category.human_request, True): "caller asked for a person",
+}
+
+
+class Detector:
+    """Built-in phrases plus one org's keywords, compiled into a token trie once; detect() is then a
+    single walk over the line plus a few checks on whatever matched."""
+
+    __slots__ = ("_root",)
+
+    def __init__(
+        self, emergency_keywords: Sequence[str] = (), high_priority_keywords: Sequence[str] = ()
+    ) -> None:
+        self._root = _compile(emergency_keywords, high_priority_keywords)
+
+    def detect(self, text: str) -> Detection:
+        tokens = _tokenize(text)
+        hits = self._match(tokens)
+        if not hits:
+            return NO_DETECTION
+        idioms = [(s, e) for entry, s, e in hits if entry.kind == _IDIOM]
+        prefixes = [(s, e) for entry, s, e in hits if entry.kind == _HISTORY_PREFIX]
+        times = [(s, e) for entry, s, e in hits if entry.kind == _HISTORY_TIME]
+        candidates = [h for h in hits if h[0].kind in (_PHRASE, _PART) and not _in_idiom(h, idioms)]
+        phrase_hits = [h for h in candidates if h[0].kind == _PHRASE]
+        # A phrase inside a longer phrase defers to it: "food poisoning" is not "poisoning".
+        candidates = [h for h in candidates if h[0].kind == _PART or not _contained(h, phrase_hits)]
+        # "stopped" resolves "the bleeding stopped" but is only the start of "stopped working".
+        starts = {s for _, s, _ in candidates}
+        resolved = [s for entry, s, _ in hits if entry.kind == _RESOLVED and s not in starts]
+        valid = [h for h in candidates if not _cancelled(h, tokens, prefixes, times, resolved)]
+        best = _best(valid, tokens)
+        if best is None:
+            return NO_DETECTION
+        category, canonical, language = best
+        org = language == "org"
+        return Detection(category, canonical, f"{_REASONS[(category, org)]}: {canonical}", language)
+
+    def _match(self, tokens: _Tokens) -> list[_Hit]:
+        words, segment = tokens.words, tokens.segment
+        children = self._root.children
+        n = len(words)
+        hits: list[_Hit] = []
+        for i in range(n):
+            node = children.get(words[i])
+            if node is None:
+                continue
+            seg = segment[i]
+            j = i + 1
+            while True:
+                for entry in node.entries:
+                    hits.append((entry, i, j))
+                # Phrases never span a comma or a clause break; combos do that explicitly.
+                if j >= n or segment[j] != seg:
+                    break
+                nxt = node.children.get(words[j])
+                if nxt is None:
+                    break
+                node = nxt
+                j += 1
+        return hits
+
+
+def _in_idiom(hit: _Hit, idioms: list[tuple[int, int]]) -> bool:
+    _, s, e = hit
+    return any(s < b and a < e and not (s <= a and e >= b) for a, b in idioms)
+
+
+def _contained(hit: _Hit, others: list[_Hit]) -> bool:
+    _, s, e = hit
+    return any(s2 <= s and e <= e2 and e2 - s2 > e - s for _, s2, e2 in others)
+
+
+def _cancelled(
+    hit: _Hit,
+    tokens: _Tokens,
+    prefixes: list[tuple[int, int]],
+    times: list[tuple[int, int]],
+    resolved: list[int],
+) -> bool:
+    entry, s, e = hit
+    # A combo part's negation depends on its partner ("no" + "heat"), so combos check it when pairing.
+    if entry.kind == _PHRASE and not entry.protected and _negated(tokens, s):
+        return True
+    if _historical(tokens, s, e, prefixes, times):
+        return True
+    seg = tokens.segment[s]
+    return entry.category is Category.high_priority and any(
+        e <= r <= e + 2 and tokens.segment[r] == seg for r in resolved
+    )
+
+
+def _negated(tokens: _Tokens, start: int, floor: int = 0) -> bool:
+    """Whether a negation cue directly governs the phrase starting at `start`, looking back no
+    further than `floor`."""
+    words, segment = tokens.words, tokens.segment
+    seg = segment[start]
+    j, gap = start - 1, 0
+    while j >= floor and segment[j] == seg:
+        word = words[j]
+        if word in _NEGATION:
+            return words[j + 1] not in _NOT_NEGATION_AFTER
+        if word not in _NEGATION_GAP or gap == phrases.NEGATION_MAX_GAP:
+            return False
+        gap += 1
+        j -= 1
+    return False
+
+
+def _historical(
+    tokens: _Tokens, s: int, e: int, prefixes: list[tuple[int, int]], times: list[tuple[int, int]]
+) -> bool:
+    segment = tokens.segment
+    seg = segment[s]
+    # "history of seizures", "antecedentes de convulsiones"
+    if any(pe <= s <= pe + 2 and segment[ps] == seg for ps, pe in prefixes):
+        return True
+    same_segment = [ts for ts, _ in times if segment[ts] == seg]
+    if not same_segment:
+        return False
+    # "passed out two years ago", "tuvo un infarto hace dos años"
+    if any(e <= ts <= e + 2 for ts in same_segment):
+        return True
+    # "had a heart attack ... years ago", "two years ago he had a stroke": a past verb governs it.
+    words = tokens.words
+    return any(words[j] in _PAST_VERBS and segment[j] == seg for j in range(max(0, s - 3), s))
+
+
+def _best(valid: list[_Hit], tokens: _Tokens) -> tuple[Category, str, str | None] | None:
+    found: list[tuple[Category, str, str | None, int, int]] = []
+    parts: dict[int, tuple[list[_Part], list[_Part]]] = {}
+    for entry, s, e in valid:
+        if entry.kind == _PHRASE:
+            found.append((entry.category, entry.canonical, entry.language, s, e))
+        else:
+            parts.setdefault(entry.combo, ([], []))[entry.side].append((s, e, entry.protected))
+    for index, (firsts, seconds) in parts.items():
+        if firsts and seconds:
+            combo = phrases.COMBOS[index]
+            span = _combo_span(combo, firsts, seconds, tokens)
+            if span is not None:
+                found.append((Category(combo.category), combo.canonical, combo.language, *span))
+    if not found:
+        return None
+    category, canonical, language, _, _ = max(found, key=lambda f: (_RANK[f[0]], -f[3], f[4] - f[3]))
+    return category, canonical, language
+
+
+def _combo_span(
+    combo: phrases.Combo, firsts: list[_Part], seconds: list[_Part], tokens: _Tokens
+) -> tuple[int, int] | None:
+    for a in firsts:
+        for b in seconds:
+            if b[0] >= a[1]:
+                early, late = a, b
+            elif not combo.ordered and a[0] >= b[1]:
+                early, late = b, a
+            else:
+                continue
+            if late[0] - early[1] > combo.max_gap:
+                continue
+            if combo.same_clause and tokens.clause[early[0]] != tokens.clause[late[0]]:
+                continue
+            if combo.same_segment and tokens.segment[early[0]] != tokens.segment[late[0]]:
+                continue
+            # The later part is negated only by a cue after the earlier one: in "no heat" the "no"
+            # is the combo, in "chest doesn't hurt" the "not" governs "hurt".
+            if not early[2] and _negated(tokens, early[0]):
+                continue
+            if not late[2] and _negated(tokens, late[0], floor=early[1]):
+                continue
+            return early[0], late[1]
+    return None
+
+
+def detector_for(emergency_keywords: Sequence[str], high_priority_keywords: Sequence[str]) -> Detector:
+    """The compiled detector for one org's keyword lists, built once per distinct pair of lists."""
+    return _cached_detector(tuple(emergency_keywords), tuple(high_priority_keywords))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_detector(
+    emergency_keywords: tuple[str, ...], high_priority_keywords: tuple[str, ...]
+) -> Detector:
+    return Detector(emergency_keywords, high_priority_keywords)
