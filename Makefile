@@ -37,7 +37,9 @@ bench: $(STAMP) services
 schema: $(STAMP) services
 	$(PY) -m database.schema_dump --from-migrations > database/schema.sql
 
+# A local SIMULATOR of the OpenAI Realtime API (our test fake), for trying the service offline.
 simulator: $(STAMP)
+	@echo "callintake simulator: a FAKE OpenAI Realtime API for local use; it is not OpenAI" >&2
 	$(PY) -m tests.fakes.openai_realtime --host 127.0.0.1 --port 8787
 
 clean:

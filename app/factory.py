@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.calls.live_store import LiveStore, MemoryLiveStore, RedisLiveStore
+from app.calls.live_memory import MemoryLiveStore
+from app.calls.live_store import LiveStore, RedisLiveStore
 from app.calls.router import router as calls_router
 from app.calls.sweeper import run_sweeper
 from app.errors import install_error_handlers

@@ -23,7 +23,7 @@ from app.calls import errors
 from app.calls.live_store import LiveSnapshot, LiveStore
 from app.calls.repository import CallRepository, FinalizedRows
 from app.calls.schemas import CallDetail, CallEvent
-from app.calls.service import detail_from_snapshot, detail_from_stored
+from app.calls.views import detail_from_snapshot, detail_from_stored
 from app.errors import is_database_outage
 
 log = logging.getLogger("callintake.finalize")

@@ -17,24 +17,23 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls import errors
-from app.calls.live_store import LiveSnapshot, LiveStore
-from app.calls.repository import CallFilters, CallRepository, StoredCall
+from app.calls.escalation import detect_turns, escalation_instructions, record_detections
+from app.calls.live_store import LiveStore
+from app.calls.repository import CallFilters, CallRepository
 from app.calls.schemas import (
     CallDetail,
-    CallEvent,
     CallSummary,
     Escalation,
-    Intake,
     TranscriptAppended,
-    Turn,
     TurnIn,
 )
+from app.calls.views import detail_from_snapshot, detail_from_stored, summary_from_row
 from app.orgs.auth import OrgPrincipal
 from app.orgs.config import OrgConfig
 from app.pagination import InvalidCursor, decode_cursor, encode_cursor
-from app.safety.detection import Category, Detection, detector_for
+from app.safety.detection import Category
 from app.safety.examples import EMERGENCY_EXAMPLES
-from app.safety.prompt import SessionSpec, build_session, emergency_number
+from app.safety.prompt import SessionSpec, build_session
 from app.safety.tools import validate_tool_arguments
 from app.settings import Settings
 
@@ -160,96 +159,6 @@ async def live_meta(
     raise errors.CallNotFound()
 
 
-def escalation_instructions(detection: Detection, config: OrgConfig) -> str:
-    if detection.category is Category.emergency:
-        number = config.emergency_number or emergency_number(config.timezone) or "the local emergency number"
-        return (
-            f"Possible emergency ({detection.matched}). Tell the caller now: if anyone is in danger, hang up "
-            f'and call {number}. Then call escalate_call with urgency "emergency" without finishing '
-            "the intake."
-        )
-    return (
-        "The caller asked for a person. Tell them you are connecting them with someone now and call "
-        'escalate_call with urgency "urgent".'
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class TurnDetection:
-    seq: int | None
-    accepted: bool
-    detection: Detection
-
-
-def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[int]) -> list[TurnDetection]:
-    """Run detection over caller turns, pairing each with the seq the store gave it."""
-    detector = detector_for(tuple(config.emergency_keywords), tuple(config.high_priority_keywords))
-    found: list[TurnDetection] = []
-    position = 0
-    for turn in turns:
-        if turn.seq is None:
-            seq: int | None = accepted[position] if position < len(accepted) else None
-            was_accepted = seq is not None
-            position += 1
-        else:
-            seq = turn.seq
-            was_accepted = position < len(accepted) and accepted[position] == turn.seq
-            if was_accepted:
-                position += 1
-        if turn.speaker != "caller":
-            continue
-        detection = detector.detect(turn.text)
-        if detection.category is not Category.none:
-            found.append(TurnDetection(seq=seq, accepted=was_accepted, detection=detection))
-    return found
-
-
-_RANK = {Category.emergency: 3, Category.human_request: 2, Category.high_priority: 1, Category.none: 0}
-
-
-async def record_detections(
-    live: LiveStore, *, call_id: str, meta: dict[str, str], found: Sequence[TurnDetection], now: datetime
-) -> Detection | None:
-    """Escalate on the server and log each detection as an event; returns the strongest escalating one."""
-    strongest: Detection | None = None
-    escalated = meta.get("escalated") == "1"
-    for item in found:
-        detection = item.detection
-        escalating = detection.category in (Category.emergency, Category.human_request)
-        if escalating and (strongest is None or _RANK[detection.category] > _RANK[strongest.category]):
-            strongest = detection
-        if not item.accepted:
-            continue
-        action = "flagged_urgent"
-        if detection.category in (Category.emergency, Category.human_request):
-            action = "already_escalated" if escalated else "escalated"
-            if not escalated:
-                urgency = "emergency" if detection.category is Category.emergency else "urgent"
-                await live.update_meta(
-                    call_id,
-                    {"escalated": "1", "escalation_reason": detection.reason, "escalation_urgency": urgency},
-                )
-                escalated = True
-        elif not meta.get("urgency"):
-            await live.update_meta(call_id, {"urgency": "urgent"})
-        await live.add_event(
-            call_id,
-            _event(
-                "detection",
-                now,
-                category=detection.category.value,
-                matched=detection.matched,
-                language=detection.language,
-                turn_seq=item.seq,
-                action=action,
-            ),
-        )
-        log.info(
-            "detection", extra={"category": detection.category.value, "action": action, "turn_seq": item.seq}
-        )
-    return strongest
-
-
 async def append_transcript(
     session: AsyncSession,
     live: LiveStore,
@@ -350,77 +259,6 @@ async def apply_tool_call(
         await live.add_event(key, _event("end_requested", now, reason=args["reason"]))
     log.info("tool_applied", extra={"tool": name, "call": key})
     return args, output, False
-
-
-def _none_if_empty(value: str | None) -> str | None:
-    return value or None
-
-
-def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
-    meta = snapshot.meta
-    intake = snapshot.intake
-    return CallDetail(
-        call_id=uuid.UUID(snapshot.call_id),
-        channel=meta["channel"],
-        status=meta["status"],
-        started_at=datetime.fromisoformat(meta["started_at"]),
-        ended_at=None,
-        duration_seconds=None,
-        escalated=meta.get("escalated") == "1",
-        escalation_reason=_none_if_empty(meta.get("escalation_reason")),
-        escalation_urgency=_none_if_empty(meta.get("escalation_urgency")),
-        urgency=_none_if_empty(meta.get("urgency")),
-        end_reason=_none_if_empty(meta.get("end_reason")),
-        from_number=_none_if_empty(meta.get("from_number")),
-        caller_name=_none_if_empty(meta.get("caller_name")),
-        config_version=int(meta["config_version"]),
-        prompt_hash=meta["prompt_hash"],
-        turn_count=len(snapshot.turns),
-        live=True,
-        metadata=orjson.loads(meta.get("metadata") or "{}"),
-        transcript=[
-            Turn(seq=t["seq"], speaker=t["speaker"], text=t["text"], at=t["at"]) for t in snapshot.turns
-        ],
-        intake=Intake.model_validate(intake) if intake else None,
-        events=[
-            CallEvent(seq=i, type=e["type"], at=e["at"], data=e.get("data") or {})
-            for i, e in enumerate(snapshot.events)
-        ],
-    )
-
-
-def summary_from_row(call: Any) -> CallSummary:
-    return CallSummary(
-        call_id=call.id,
-        channel=call.channel,
-        status=call.status,
-        started_at=call.started_at,
-        ended_at=call.ended_at,
-        duration_seconds=call.duration_seconds,
-        escalated=call.escalated,
-        escalation_reason=call.escalation_reason,
-        escalation_urgency=call.escalation_urgency,
-        urgency=call.urgency,
-        end_reason=call.end_reason,
-        from_number=call.from_number,
-        caller_name=call.caller_name,
-        config_version=call.config_version,
-        prompt_hash=call.prompt_hash,
-        turn_count=call.turn_count,
-        live=False,
-    )
-
-
-def detail_from_stored(stored: StoredCall) -> CallDetail:
-    summary = summary_from_row(stored.call)
-    intake = stored.intake
-    return CallDetail(
-        **summary.model_dump(),
-        metadata=stored.call.metadata_ or {},
-        transcript=[Turn.model_validate(t, from_attributes=True) for t in stored.transcripts],
-        intake=Intake.model_validate(intake, from_attributes=True) if intake else None,
-        events=[CallEvent.model_validate(e, from_attributes=True) for e in stored.events],
-    )
 
 
 async def get_call(

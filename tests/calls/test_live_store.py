@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from app.calls.live_store import LiveStore, MemoryLiveStore, RedisLiveStore
+from app.calls.live_memory import MemoryLiveStore
+from app.calls.live_store import LiveStore, RedisLiveStore
 
 
 @pytest.fixture(params=["redis", "memory"])

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from app.calls.live_store import MemoryLiveStore
+from app.calls.live_memory import MemoryLiveStore
 from app.settings import CallSettings, Settings
 from database.engine import create_engine
 from database.migrate import upgrade

@@ -1,0 +1,171 @@
+"""The in-process live store: the embedded default when no REDIS_URL is set (one process, lost on restart)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.calls.live_store import META_FIELDS, LiveSnapshot, LiveStore
+
+
+@dataclass(slots=True)
+class _MemCall:
+    meta: dict[str, str]
+    turns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    intake: dict[str, Any] | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: float = 0.0
+    last_activity: float = 0.0
+
+
+class MemoryLiveStore(LiveStore):
+    """In-process live state for the embedded default (one process, nothing survives a restart)."""
+
+    def __init__(self) -> None:
+        self._calls: dict[str, _MemCall] = {}
+        self._locks: dict[str, tuple[str, float]] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._external: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[str, float]] = {}
+        self._mutex = asyncio.Lock()
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def create_call(self, call_id: str, meta: dict[str, str], *, started: float) -> bool:
+        async with self._mutex:
+            if call_id in self._calls:
+                return False
+            self._calls[call_id] = _MemCall(meta=dict(meta), started=started, last_activity=started)
+            return True
+
+    async def get_meta(self, call_id: str) -> dict[str, str] | None:
+        call = self._calls.get(call_id)
+        return dict(call.meta) if call else None
+
+    async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
+        unknown = set(fields) - META_FIELDS
+        if unknown:
+            raise ValueError(f"unknown live meta fields: {sorted(unknown)}")
+        call = self._calls.get(call_id)
+        if call is None:
+            return False
+        call.meta.update(fields)
+        call.last_activity = time.time()
+        return True
+
+    async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
+        async with self._mutex:
+            call = self._calls.get(call_id)
+            if call is None:
+                return None
+            next_seq = max(call.turns, default=-1) + 1
+            accepted: list[int] = []
+            for turn in turns:
+                seq = turn.get("seq")
+                seq = next_seq if seq is None else int(seq)
+                if seq in call.turns:
+                    continue
+                call.turns[seq] = {**turn, "seq": seq}
+                accepted.append(seq)
+                next_seq = max(next_seq, seq + 1)
+            call.last_activity = time.time()
+            return accepted
+
+    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.intake = dict(intake)
+
+    async def add_event(self, call_id: str, event: dict[str, Any]) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.events.append(dict(event))
+
+    async def snapshot(self, call_id: str) -> LiveSnapshot | None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return None
+        return LiveSnapshot(
+            call_id=call_id,
+            meta={**call.meta, "last_activity": repr(call.last_activity)},
+            turns=[dict(call.turns[seq]) for seq in sorted(call.turns)],
+            intake=dict(call.intake) if call.intake is not None else None,
+            events=[dict(e) for e in call.events],
+        )
+
+    async def claim_tool_call(
+        self, call_id: str, tool_call_id: str, output: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return None
+        if tool_call_id in call.tools:
+            return call.tools[tool_call_id]
+        call.tools[tool_call_id] = output
+        return None
+
+    async def list_stale(self, *, idle_before: float, started_before: float, limit: int = 100) -> list[str]:
+        stale = [
+            call_id
+            for call_id, call in self._calls.items()
+            if call.last_activity <= idle_before or call.started <= started_before
+        ]
+        return stale[:limit]
+
+    async def delete_call(self, call_id: str) -> None:
+        self._calls.pop(call_id, None)
+
+    def _alive(self, table: dict[str, tuple[str, float]], key: str) -> str | None:
+        entry = table.get(key)
+        if entry is None:
+            return None
+        if entry[1] < time.monotonic():
+            del table[key]
+            return None
+        return entry[0]
+
+    async def acquire_lock(self, name: str, token: str, ttl_seconds: float) -> bool:
+        if self._alive(self._locks, name) is not None:
+            return False
+        self._locks[name] = (token, time.monotonic() + ttl_seconds)
+        return True
+
+    async def release_lock(self, name: str, token: str) -> None:
+        if self._alive(self._locks, name) == token:
+            del self._locks[name]
+
+    async def put_token(self, token: str, value: str, ttl_seconds: int) -> None:
+        self._tokens[token] = (value, time.monotonic() + ttl_seconds)
+
+    async def take_token(self, token: str) -> str | None:
+        value = self._alive(self._tokens, token)
+        self._tokens.pop(token, None)
+        return value
+
+    async def bind_external_id(self, kind: str, external_id: str, call_id: str, ttl_seconds: int) -> str:
+        key = f"{kind}:{external_id}"
+        holder = self._alive(self._external, key)
+        if holder is not None:
+            return holder
+        self._external[key] = (call_id, time.monotonic() + ttl_seconds)
+        return call_id
+
+    async def lookup_external_id(self, kind: str, external_id: str) -> str | None:
+        return self._alive(self._external, f"{kind}:{external_id}")
+
+    async def cache_get(self, key: str) -> str | None:
+        return self._alive(self._cache, key)
+
+    async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._cache[key] = (value, time.monotonic() + ttl_seconds)
+
+    async def cache_delete(self, *keys: str) -> None:
+        for key in keys:
+            self._cache.pop(key, None)
