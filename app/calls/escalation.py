@@ -21,6 +21,14 @@ from app.safety.prompt import emergency_number
 log = logging.getLogger("callintake.calls")
 
 
+_URGENCY_RANK = {"": 0, "routine": 1, "urgent": 2, "emergency": 3}
+
+
+def raised_urgency(current: str | None, new: str) -> str:
+    """A call's urgency only goes up: an emergency stays an emergency even if the intake says routine."""
+    return new if _URGENCY_RANK.get(new, 0) > _URGENCY_RANK.get(current or "", 0) else (current or new)
+
+
 def _event(type_: str, at: datetime, **data: Any) -> dict[str, Any]:
     return {"type": type_, "at": at.isoformat(), "data": data}
 
@@ -90,12 +98,16 @@ async def record_detections(
             action = "already_escalated" if escalated else "escalated"
             if not escalated:
                 urgency = "emergency" if detection.category is Category.emergency else "urgent"
-                await live.update_meta(
-                    call_id,
-                    {"escalated": "1", "escalation_reason": detection.reason, "escalation_urgency": urgency},
-                )
+                meta["urgency"] = raised_urgency(meta.get("urgency"), urgency)
+                fields = {
+                    "escalated": "1",
+                    "escalation_reason": detection.reason,
+                    "escalation_urgency": urgency,
+                }
+                await live.update_meta(call_id, {**fields, "urgency": meta["urgency"]})
                 escalated = True
-        elif not meta.get("urgency"):
+        elif raised_urgency(meta.get("urgency"), "urgent") != meta.get("urgency"):
+            meta["urgency"] = "urgent"
             await live.update_meta(call_id, {"urgency": "urgent"})
         await live.add_event(
             call_id,

@@ -18,6 +18,7 @@ from app.calls.schemas import (
     CallStart,
     CallStarted,
     CallStatus,
+    CallSummary,
     Channel,
     ToolCallIn,
     ToolCallOut,
@@ -80,8 +81,9 @@ async def apply_tool_call(
     return ToolCallOut(output=output, repeated=repeated)
 
 
-@router.post("/api/call/end", response_model=CallDetail)
+@router.post("/api/call/end", response_model=CallSummary)
 async def end_call(principal: CallsWriter, state: StateDep, body: CallEnd) -> CallDetail:
+    """The stored call's summary; reading its transcript and intake needs calls:read (GET /api/calls/{id})."""
     detail = await finalize_call(
         state.session_factory,
         state.live_store,

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls import errors
-from app.calls.escalation import detect_turns, escalation_instructions, record_detections
+from app.calls.escalation import detect_turns, escalation_instructions, raised_urgency, record_detections
 from app.calls.live_store import LiveStore
 from app.calls.repository import CallFilters, CallRepository
 from app.calls.schemas import (
@@ -225,7 +225,7 @@ async def apply_tool_call(
 ) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """Validate and apply one tool call once. Returns (validated args, output, repeated)."""
     now = now or utcnow()
-    await live_meta(session, live, org_id=org.org_id, call_id=call_id)
+    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id)
     args = validate_tool_arguments(name, arguments, org.config)
     output = tool_output(name, args, org.config)
     key = str(call_id)
@@ -236,7 +236,12 @@ async def apply_tool_call(
     if name == "escalate_call":
         await live.update_meta(
             key,
-            {"escalated": "1", "escalation_reason": args["reason"], "escalation_urgency": args["urgency"]},
+            {
+                "escalated": "1",
+                "escalation_reason": args["reason"],
+                "escalation_urgency": args["urgency"],
+                "urgency": raised_urgency(meta.get("urgency"), args["urgency"]),
+            },
         )
         await live.add_event(key, _event("escalated", now, source="tool", urgency=args["urgency"]))
     elif name == "complete_intake":
@@ -250,7 +255,7 @@ async def apply_tool_call(
                 "completed_at": now.isoformat(),
             },
         )
-        await live.update_meta(key, {"urgency": args["urgency_level"]})
+        await live.update_meta(key, {"urgency": raised_urgency(meta.get("urgency"), args["urgency_level"])})
         await live.add_event(
             key, _event("intake_completed", now, urgency=args["urgency_level"], fields=sorted(data))
         )

@@ -237,7 +237,10 @@ async def test_end_moves_call_to_postgres_in_full(
     assert stored["intake"]["data"] == {"caller_name": "Ana"}
     assert stored["from_number"] == "+15551230000"
     assert [e["type"] for e in stored["events"]] == ["call_started", "intake_completed", "call_ended"]
-    assert stored == {**ended, "live": False}
+    assert {key: stored[key] for key in ended} == ended
+    assert "transcript" not in ended and "intake" not in ended, (
+        "end needs only calls:write; details need calls:read"
+    )
     assert await app.state.live_store.snapshot(call_id) is None
 
 
@@ -316,3 +319,20 @@ async def test_config_change_applies_to_detection_at_once(client: httpx.AsyncCli
     assert patched.status_code == 200
     result = await say(client, org, call_id, ("caller", "my crown fell off again"))
     assert result["escalation"]["category"] == "emergency"
+
+
+async def test_urgency_only_rises_after_an_emergency(client: httpx.AsyncClient, org: Org) -> None:
+    call_id = await start(client, org)
+    await say(client, org, call_id, ("caller", "he collapsed and is not breathing"))
+    args = {"caller_name": "Lu", "urgency_level": "routine", "summary": "collapse"}
+    await client.post(
+        f"/api/calls/{call_id}/tool-calls",
+        json={"name": "complete_intake", "arguments": args},
+        headers=org.headers,
+    )
+    ended = (await end(client, org, call_id)).json()
+    assert ended["urgency"] == "emergency"
+    listed = (await client.get("/api/calls", params={"urgency": "emergency"}, headers=org.headers)).json()
+    assert [c["call_id"] for c in listed["items"]] == [call_id]
+    stored = (await client.get(f"/api/calls/{call_id}", headers=org.headers)).json()
+    assert stored["intake"]["urgency"] == "routine"

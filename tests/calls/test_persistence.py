@@ -54,7 +54,9 @@ async def test_end_with_postgres_down_is_503_and_keeps_live_state(
     proxy.restore()
     retried = await end(client, org, call_id, "caller_hung_up")
     assert retried.status_code == 200, retried.text
-    assert [t["text"] for t in retried.json()["transcript"]] == ["hello", "hi there"]
+    stored = (await client.get(f"/api/calls/{call_id}", headers=org.headers)).json()
+    assert stored["live"] is False
+    assert [t["text"] for t in stored["transcript"]] == ["hello", "hi there"]
     assert await app.state.live_store.snapshot(call_id) is None
 
 
