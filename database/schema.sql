@@ -146,6 +146,8 @@ CREATE INDEX ix_calls_org_started ON public.calls USING btree (organization_id, 
 
 CREATE INDEX ix_calls_org_status_started ON public.calls USING btree (organization_id, status, started_at, id);
 
+CREATE INDEX ix_calls_org_urgency_started ON public.calls USING btree (organization_id, urgency, started_at, id);
+
 CREATE INDEX ix_config_audit_org_changed ON public.config_audit USING btree (organization_id, changed_at, id);
 
 CREATE INDEX ix_phone_numbers_organization_id ON public.phone_numbers USING btree (organization_id);

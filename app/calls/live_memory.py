@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,11 +39,15 @@ class MemoryLiveStore(LiveStore):
     async def close(self) -> None:
         return None
 
-    async def create_call(self, call_id: str, meta: dict[str, str], *, started: float) -> bool:
+    async def create_call(
+        self, call_id: str, meta: dict[str, str], *, started: float, events: Sequence[dict[str, Any]] = ()
+    ) -> bool:
         async with self._mutex:
             if call_id in self._calls:
                 return False
-            self._calls[call_id] = _MemCall(meta=dict(meta), started=started, last_activity=started)
+            self._calls[call_id] = _MemCall(
+                meta=dict(meta), started=started, last_activity=started, events=[dict(e) for e in events]
+            )
             return True
 
     async def get_meta(self, call_id: str) -> dict[str, str] | None:

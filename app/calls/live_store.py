@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -38,6 +39,8 @@ _CREATE_CALL = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+if #ARGV >= 3 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return 1
 """
 
@@ -97,8 +100,10 @@ class LiveStore(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def create_call(self, call_id: str, meta: dict[str, str], *, started: float) -> bool:
-        """Create the call; False if it already exists (nothing changed)."""
+    async def create_call(
+        self, call_id: str, meta: dict[str, str], *, started: float, events: Sequence[dict[str, Any]] = ()
+    ) -> bool:
+        """Create the call with its first events; False if it already exists (nothing changed)."""
 
     @abstractmethod
     async def get_meta(self, call_id: str) -> dict[str, str] | None: ...
@@ -194,19 +199,21 @@ class RedisLiveStore(LiveStore):
     async def _mark_active(self, call_id: str, now: float) -> None:
         await self._r.zadd(_ACTIVITY, {call_id: now})
 
-    async def create_call(self, call_id: str, meta: dict[str, str], *, started: float) -> bool:
+    async def create_call(
+        self, call_id: str, meta: dict[str, str], *, started: float, events: Sequence[dict[str, Any]] = ()
+    ) -> bool:
         fields = {**meta, "next_seq": "0", "last_activity": repr(started)}
         flat = [item for pair in fields.items() for item in pair]
-        created = await self._create(
-            keys=[_k(call_id, "meta")], args=[orjson.dumps(flat).decode(), self._ttl]
-        )
-        if not created:
-            return False
+        args: list[str | int] = [orjson.dumps(flat).decode(), self._ttl]
+        args += [orjson.dumps(event).decode() for event in events]
+        # One round trip: the indexes live in other slots, so they ride in the same (non-atomic)
+        # pipeline; NX keeps a repeated create from moving an existing call's start.
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.zadd(_ACTIVITY, {call_id: started})
-            pipe.zadd(_STARTED, {call_id: started})
-            await pipe.execute()
-        return True
+            await self._create(keys=[_k(call_id, "meta"), _k(call_id, "events")], args=args, client=pipe)
+            pipe.zadd(_ACTIVITY, {call_id: started}, nx=True)
+            pipe.zadd(_STARTED, {call_id: started}, nx=True)
+            created, _, _ = await pipe.execute()
+        return bool(created)
 
     async def get_meta(self, call_id: str) -> dict[str, str] | None:
         meta = cast(dict[str, str], await self._r.hgetall(_k(call_id, "meta")))

@@ -128,19 +128,16 @@ async def start_call(
         "twilio_call_sid": twilio_call_sid or "",
         "metadata": orjson.dumps(metadata or {}).decode(),
     }
-    if not await live.create_call(str(call_id), meta, started=now.timestamp()):
-        raise errors.CallAlreadyExists()
-    await live.add_event(
-        str(call_id),
-        _event(
-            "call_started",
-            now,
-            channel=channel,
-            config_version=org.config_version,
-            prompt_hash=spec.prompt_hash,
-            open=spec.open_state.is_open,
-        ),
+    started_event = _event(
+        "call_started",
+        now,
+        channel=channel,
+        config_version=org.config_version,
+        prompt_hash=spec.prompt_hash,
+        open=spec.open_state.is_open,
     )
+    if not await live.create_call(str(call_id), meta, started=now.timestamp(), events=[started_event]):
+        raise errors.CallAlreadyExists()
     log.info("call_started", extra={"call": str(call_id), "channel": channel, "org": str(org.org_id)})
     return StartedCall(call_id=call_id, started_at=now, spec=spec)
 

@@ -20,6 +20,7 @@ class Call(Base):
         Index("ix_calls_org_started", "organization_id", "started_at", "id"),
         Index("ix_calls_org_status_started", "organization_id", "status", "started_at", "id"),
         Index("ix_calls_org_escalated_started", "organization_id", "escalated", "started_at", "id"),
+        Index("ix_calls_org_urgency_started", "organization_id", "urgency", "started_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -1,0 +1,358 @@
+"""Session minting through the real app: what POST /api/realtime/session adds on top of OpenAI's own
+latency, and sessions/s on one uvicorn worker. The app runs pinned to CPU 0; the fake OpenAI (with a
+fixed --delay-ms) and this client share CPU 1. `python -m bench.bench_mint [--quick] [--delay-ms 20]`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pstats
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import httpx
+import orjson
+from starlette.concurrency import run_in_threadpool
+
+from app.calls.live_store import RedisLiveStore
+from app.calls.service import OrgContext, session_spec, start_call, utcnow
+from app.orgs.auth import authenticate_org_key
+from app.realtime.client import RealtimeClient
+from app.realtime.session import client_secret_body
+from app.settings import OpenAISettings, Settings
+from bench._support import (
+    FAKE_OPENAI_KEY,
+    REDIS_URL,
+    Child,
+    app_env,
+    cpu_busy_jiffies,
+    cpu_busy_percent,
+    flush_bench_redis,
+    ms,
+    p50,
+    p99,
+    parse_args,
+    pinned,
+    print_table,
+    redis_cpu_seconds,
+    run,
+    scratch_database,
+    start_app,
+    start_fake_openai,
+    usable_cpu,
+    verdict,
+)
+from database.engine import create_engine, create_session_factory
+from tests.fixtures.factories import create_key, create_org, example_config, key_headers
+from tests.fixtures.postgres import async_url
+
+TARGET_ADDED_P50_MS = 5.0
+TARGET_SESSIONS_PER_S = 300.0
+CONCURRENCY = 50
+SESSION_BODY = {
+    "caller": {"name": "Dana Reyes", "phone": "+15555550123"},
+    "metadata": {"page": "/contact", "campaign": "spring-checkup"},
+}
+
+
+def _extra(parser: Any) -> None:
+    parser.add_argument("--delay-ms", type=float, default=20.0, help="the fake OpenAI's own latency")
+    parser.add_argument("--requests", type=int, default=None, help="sequential requests (default 500)")
+    parser.add_argument(
+        "--load-seconds", type=float, default=None, help="throughput phase length (default 10)"
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="cProfile the app and print its top functions (and keep the stats at PATH if given)",
+    )
+
+
+async def _timed_post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = await client.post(url, **kwargs)
+    return (time.perf_counter() - started) * 1000, response.status_code
+
+
+class Target:
+    """One org with a key on the running app, and the requests the bench sends."""
+
+    def __init__(self, app_url: str, fake_url: str, org: dict[str, Any], key: str) -> None:
+        settings = Settings()
+        self.org, self.key = org, key
+        self.context = OrgContext.build(uuid.UUID(org["id"]), org["name"], example_config(), 1)
+        # The body the app sends upstream, so the direct baseline moves the same bytes.
+        self.upstream_body = client_secret_body(
+            session_spec(self.context, settings, utcnow()),
+            ttl_seconds=settings.openai.client_secret_ttl_seconds,
+            transcription_model=settings.openai.transcription_model,
+        )
+        self.direct_url = fake_url + "/realtime/client_secrets"
+        self.direct_kwargs: dict[str, Any] = {
+            "content": orjson.dumps(self.upstream_body),
+            "headers": {"Authorization": f"Bearer {FAKE_OPENAI_KEY}", "Content-Type": "application/json"},
+        }
+        self.ours_url = app_url + "/api/realtime/session"
+        self.ours_kwargs: dict[str, Any] = {"json": SESSION_BODY, "headers": key_headers(key)}
+        self.health_url = app_url + "/healthz"
+
+
+def _server_side(app: Child, since: int) -> list[float]:
+    """Per-request durations the app itself logged (http_request), free of client-side queueing."""
+    return [
+        float(r["duration_ms"])
+        for r in app.log_events(since, "http_request")
+        if r.get("route") == "/api/realtime/session" and r.get("status") == 201
+    ]
+
+
+async def _sequential(client: httpx.AsyncClient, target: Target, app: Child, n: int, delay: float) -> None:
+    for _ in range(30):  # warm both connections, the auth cache, the config cache, prepared plans
+        await _timed_post(client, target.direct_url, **target.direct_kwargs)
+        await _timed_post(client, target.ours_url, **target.ours_kwargs)
+    direct: list[float] = []
+    ours: list[float] = []
+    statuses: Counter[int] = Counter()
+    app_cpu, log_at = app.cpu_seconds(), app.log_offset()
+    for _ in range(n):  # interleaved, so drift on a shared machine hits both series alike
+        elapsed, _status = await _timed_post(client, target.direct_url, **target.direct_kwargs)
+        direct.append(elapsed)
+        elapsed, status = await _timed_post(client, target.ours_url, **target.ours_kwargs)
+        ours.append(elapsed)
+        statuses[status] += 1
+    cpu_per_session = (app.cpu_seconds() - app_cpu) / n * 1000
+    server = _server_side(app, log_at)
+    app_cpu = app.cpu_seconds()
+    for _ in range(n):
+        await client.get(target.health_url)
+    cpu_per_health = (app.cpu_seconds() - app_cpu) / n * 1000
+    paired = [o - d for o, d in zip(ours, direct, strict=True)]
+    added = p50(ours) - p50(direct)
+
+    print(f"(a) sequential: {n} sessions, fake OpenAI delay D = {delay:g} ms, statuses {dict(statuses)}")
+    print_table(
+        ["latency (ms)", "p50", "p99", "target"],
+        [
+            ["direct to fake (baseline)", ms(p50(direct)), ms(p99(direct)), ""],
+            [
+                "  baseline minus D (fake + client + loopback)",
+                ms(p50(direct) - delay),
+                ms(p99(direct) - delay),
+                "",
+            ],
+            ["POST /api/realtime/session (total)", ms(p50(ours)), ms(p99(ours)), ""],
+            ["ours minus D", ms(p50(ours) - delay), ms(p99(ours) - delay), ""],
+            [
+                "ours minus direct-to-fake (added)",
+                ms(added),
+                ms(p99(ours) - p99(direct)),
+                f"p50 <= {TARGET_ADDED_P50_MS:g} ms: {verdict(added <= TARGET_ADDED_P50_MS)}",
+            ],
+            ["  paired (ours_i - direct_i)", ms(p50(paired)), ms(p99(paired)), ""],
+            [f"  server-side, app's own log (n={len(server)})", ms(p50(server)), ms(p99(server)), ""],
+            [
+                "  server-side minus direct-to-fake",
+                ms(p50(server) - p50(direct)),
+                ms(p99(server) - p99(direct)),
+                "",
+            ],
+        ],
+    )
+    print(
+        f"  app CPU (from /proc): {cpu_per_session:.2f} ms per session; "
+        f"{cpu_per_health:.2f} ms per GET /healthz (server + framework floor)"
+    )
+
+
+async def _throughput(
+    client: httpx.AsyncClient, target: Target, app: Child, fake: Child, seconds: float, budget: int
+) -> None:
+    """CONCURRENCY workers on one shared client until the time or the request budget runs out."""
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    left = [budget]
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while left[0] > 0 and time.perf_counter() < deadline:
+            left[0] -= 1
+            try:
+                elapsed, status = await _timed_post(client, target.ours_url, **target.ours_kwargs)
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            if status == 201:
+                latencies.append(elapsed)
+            else:
+                errors[str(status)] += 1
+
+    before = (app.cpu_seconds(), fake.cpu_seconds(), time.process_time(), await redis_cpu_seconds())
+    cores_before, log_at = cpu_busy_jiffies(), app.log_offset()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    wall = time.perf_counter() - started
+    cores = cpu_busy_percent(cores_before, cpu_busy_jiffies())
+    after = (app.cpu_seconds(), fake.cpu_seconds(), time.process_time(), await redis_cpu_seconds())
+    app_pct, fake_pct, client_pct, redis_pct = (
+        (a - b) / wall * 100 for a, b in zip(after, before, strict=True)
+    )
+    rate = len(latencies) / wall
+    cpu_ms = app_pct * 10 / max(rate, 1e-9)
+    server = _server_side(app, log_at)
+    print(
+        f"(b) throughput: {CONCURRENCY} concurrent, {len(latencies)} sessions in {wall:.2f} s "
+        f"(limit {seconds:g} s / {budget} requests), errors {dict(errors) or 0}"
+    )
+    print_table(
+        ["under load", "value", "target"],
+        [
+            [
+                "sessions/s (one worker)",
+                f"{rate:.0f}",
+                f">= {TARGET_SESSIONS_PER_S:g}: {verdict(rate >= TARGET_SESSIONS_PER_S)}",
+            ],
+            ["latency p50 (ms)", ms(p50(latencies)), ""],
+            ["latency p99 (ms)", ms(p99(latencies)), ""],
+            ["  server-side p50 / p99 (ms, app's own log)", f"{ms(p50(server))} / {ms(p99(server))}", ""],
+            ["app CPU ms per session", ms(cpu_ms), ""],
+            ["  ceiling on a whole core = 1000 / that (sessions/s)", f"{1000 / max(cpu_ms, 1e-9):.0f}", ""],
+            [f"CPU {app.cpu_core} busy % (app's share)", f"{cores[app.cpu_core]:.0f} ({app_pct:.0f})", ""],
+            [
+                f"CPU {fake.cpu_core} busy % (fake + client shares)",
+                f"{cores[fake.cpu_core]:.0f} ({fake_pct:.0f} + {client_pct:.0f})",
+                "",
+            ],
+            ["redis-server CPU % (unpinned, shared)", f"{redis_pct:.0f}", ""],
+        ],
+    )
+
+
+async def _measure_component(n: int, fn: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
+    """(wall p50 ms, CPU ms per call of this whole process) over n sequential calls."""
+    for _ in range(min(20, n)):
+        await fn()
+    walls = []
+    cpu = time.process_time()
+    for _ in range(n):
+        started = time.perf_counter()
+        await fn()
+        walls.append((time.perf_counter() - started) * 1000)
+    return p50(walls), (time.process_time() - cpu) / n * 1000
+
+
+async def _components(target: Target, dsn: str, fake_url: str, n: int) -> None:
+    """The pieces of one mint, run here (CPU 1) with the app's own code, to show where the time goes."""
+    settings = Settings()
+    live = RedisLiveStore.from_url(REDIS_URL, ttl_seconds=settings.calls.live_ttl_seconds)
+    engine = create_engine(async_url(dsn), pool_size=2)
+    upstream = RealtimeClient(OpenAISettings(api_key=FAKE_OPENAI_KEY, base_url=fake_url))
+    authorization = target.ours_kwargs["headers"]["Authorization"]
+    event = {"type": "session_minted", "at": utcnow().isoformat(), "data": {"model": "gpt-realtime"}}
+    try:
+        async with create_session_factory(engine)() as session:
+
+            async def auth() -> None:
+                await authenticate_org_key(session, live, authorization=authorization)
+
+            async def start() -> None:
+                await start_call(live, org=target.context, settings=settings, channel="browser", metadata={})
+
+            async def spec() -> None:
+                session_spec(target.context, settings, utcnow())
+
+            async def upstream_call() -> None:
+                await upstream.create_client_secret(target.upstream_body)
+
+            rows: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+                ("redis PING (one round trip)", live.ping),
+                ("auth from the shared cache (2 GETs)", auth),
+                ("start_call (prompt + 3 round trips)", start),
+                ("  session_spec alone (prompt build)", spec),
+                ("live.add_event (1 round trip)", lambda: live.add_event(str(uuid.uuid4()), event)),
+                ("RealtimeClient.create_client_secret (incl. D)", upstream_call),
+                (
+                    "run_in_threadpool(no-op), warm worker (a sync dependency)",
+                    lambda: run_in_threadpool(lambda: None),
+                ),
+            ]
+            measured = [(name, *(await _measure_component(n, fn))) for name, fn in rows]
+    finally:
+        await upstream.aclose()
+        await live.close()
+        await engine.dispose()
+    print(
+        f"(c) the pieces of one mint, in-process on CPU {os.sched_getaffinity(0)}, {n} sequential calls each"
+    )
+    print_table(
+        ["component", "wall p50 (ms)", "CPU per call (ms)"],
+        [[name, ms(wall, 3), ms(cpu, 3)] for name, wall, cpu in measured],
+    )
+    print(
+        "  one mint = 2 sync dependencies (get_state, get_live_store: 2 thread-pool hops) + auth (2 GETs) +"
+        " start_call (3 round trips) + the upstream call + add_event (1 round trip)"
+    )
+
+
+async def _measure(args: Any, app: Child, app_url: str, fake: Child, fake_url: str, dsn: str) -> None:
+    n = args.requests or (100 if args.quick else 500)
+    load_seconds, budget = (3.0, 600) if args.quick else (10.0, 3000)
+    if args.load_seconds is not None:
+        load_seconds, budget = args.load_seconds, 1_000_000
+    async with httpx.AsyncClient(base_url=app_url, timeout=30) as setup:
+        org = await create_org(setup, name="Bright Smiles Dental")
+        key = await create_key(setup, org["id"])
+    target = Target(app_url, fake_url, org, key)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await _sequential(client, target, app, n, args.delay_ms)
+        await _throughput(client, target, app, fake, load_seconds, budget)
+    await _components(target, dsn, fake_url, 100 if args.quick else 300)
+
+
+async def _bench(args: Any) -> None:
+    app_cpu, other_cpu = usable_cpu(0), usable_cpu(1)
+    profile = None
+    if args.profile is not None:
+        profile = args.profile or tempfile.mktemp(prefix="bench-mint-", suffix=".prof")
+    await flush_bench_redis()
+    try:
+        async with scratch_database() as dsn:
+            children: list[Child] = []
+            try:
+                fake, fake_url = start_fake_openai(delay_ms=args.delay_ms, cpu=other_cpu)
+                children.append(fake)
+                env = app_env(database_url=async_url(dsn), openai_base_url=fake_url)
+                app, app_url = start_app(env, cpu=app_cpu, profile=profile)
+                children.append(app)
+                print(
+                    f"app pid {app.pid} on CPU {app_cpu}; "
+                    f"fake OpenAI pid {fake.pid} and client on CPU {other_cpu}"
+                )
+                with pinned({other_cpu}):
+                    await _measure(args, app, app_url, fake, fake_url, dsn)
+            finally:
+                for child in reversed(children):
+                    child.stop()
+    finally:
+        await flush_bench_redis()
+    if profile and os.path.exists(profile):
+        print("app profile (cProfile, whole run incl. startup), top 30 by internal time:")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        if not args.profile:
+            os.unlink(profile)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(__doc__ or "", argv, _extra)
+    run(_bench(args))
+
+
+if __name__ == "__main__":
+    main()
