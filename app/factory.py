@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,9 @@ from app.realtime.client import RealtimeClient
 from app.realtime.router import router as realtime_router
 from app.settings import Settings, get_settings
 from app.state import AppState
+from app.telephony.router import router as telephony_router
+from app.telephony.runtime import EXTRAS_KEY as TELEPHONY_KEY
+from app.telephony.runtime import TelephonyRuntime
 from database.engine import create_engine, create_session_factory
 
 log = logging.getLogger("callintake.app")
@@ -50,12 +54,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.callintake = state
         realtime_client = RealtimeClient(settings.openai)
         state.extras["realtime_client"] = realtime_client
+        telephony = state.extras[TELEPHONY_KEY] = TelephonyRuntime(settings)
+        await telephony.start()
         stop_sweeper = asyncio.Event()
         sweeper = (
             asyncio.create_task(run_sweeper(state, stop_sweeper), name="call-sweeper")
             if settings.calls.sweeper_enabled
             else None
         )
+        if gc.get_freeze_count() == 0:
+            # What exists after startup lives as long as the process: keeping it out of full collections
+            # stops their pauses (tens of ms) from stalling live call audio. Once per process.
+            gc.collect()
+            gc.freeze()
         log.info(
             "app_started",
             extra={
@@ -69,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_sweeper.set()
             if sweeper is not None:
                 await sweeper
+            await telephony.aclose()
             await realtime_client.aclose()
             await state.live_store.close()
             await engine.dispose()
@@ -95,4 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(config_router)
     app.include_router(calls_router)
     app.include_router(realtime_router)
+    app.include_router(telephony_router)
     return app

@@ -43,6 +43,9 @@ class TwilioSettings(BaseSettings):
     api_base_url: str = "https://api.twilio.com"
     transfer_timeout_seconds: int = 25
     stream_token_ttl_seconds: int = 120
+    rest_timeout_seconds: float = 10.0
+    # A Realtime session opened while answering the webhook waits this long for its media stream.
+    prewarm_ttl_seconds: float = 30.0
 
 
 class CallSettings(BaseSettings):

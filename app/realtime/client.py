@@ -32,7 +32,9 @@ class RealtimeClient:
             timeout=httpx.Timeout(
                 settings.read_timeout_seconds, connect=settings.connect_timeout_seconds, pool=5.0
             ),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            # httpcore scans its whole pool per request (quadratic in open connections); a small pool
+            # of kept-alive connections is cheaper than one per in-flight mint (bench_mint).
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         )
 
     async def aclose(self) -> None:

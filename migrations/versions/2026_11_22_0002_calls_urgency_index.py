@@ -17,7 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_calls_org_urgency_started", "calls", ["organization_id", "urgency", "started_at", "id"], unique=False
+        "ix_calls_org_urgency_started",
+        "calls",
+        ["organization_id", "urgency", "started_at", "id"],
+        unique=False,
     )
 
 

@@ -1,0 +1,110 @@
+"""The server-side OpenAI Realtime WebSocket of one phone call: connect, configure, greet.
+
+GA only: `{OPENAI_BASE_URL as ws(s)}/realtime?model=...`, `Authorization: Bearer`, no OpenAI-Beta header
+(it now gets `beta_api_shape_disabled`). Failures become the realtime UpstreamError tree, so callers can
+tell "try again" from "give up". The API key goes only into the handshake header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from app.errors import UpstreamError
+from app.realtime import errors, events
+from app.settings import OpenAISettings
+
+log = logging.getLogger("callintake.realtime")
+
+# Audio deltas are a few KB and session events tens of KB; a frame near this size is not something we want.
+MAX_MESSAGE_BYTES = 1 << 20
+GREETING_EVENT_ID = "greeting"
+
+
+def realtime_url(base_url: str, model: str) -> str:
+    scheme, _, rest = base_url.rstrip("/").partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/realtime?{urlencode({'model': model})}"
+
+
+class Upstream:
+    """An open, configured Realtime session. `send` takes pre-serialised client events."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    async def send(self, text: str) -> None:
+        await self.ws.send(text)
+
+    def __aiter__(self) -> AsyncIterator[str | bytes]:
+        return self.ws.__aiter__()
+
+    async def close(self, code: int = 1000) -> None:
+        await self.ws.close(code)
+
+
+def _mapped(exc: BaseException) -> UpstreamError:
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        details = {"upstream_status": status}
+        if status in (401, 403):
+            return errors.UpstreamAuthFailed(details=details)
+        if status == 429:
+            return errors.UpstreamRateLimited(details=details)
+        if status >= 500:
+            return errors.UpstreamUnavailable(details=details)
+        return errors.UpstreamRejected(details=details)
+    if isinstance(exc, TimeoutError):
+        return errors.UpstreamTimeout()
+    return errors.UpstreamUnavailable()
+
+
+async def _configure(ws: ClientConnection, session: dict[str, Any], seconds: float) -> None:
+    await ws.send(events.session_update(session))
+    async with asyncio.timeout(seconds):
+        async for raw in ws:
+            event = events.parse(raw)
+            if isinstance(event, events.SessionUpdated):
+                return
+            if isinstance(event, events.Error):
+                raise errors.UpstreamRejected(details={"upstream_code": event.error.code})
+    raise errors.UpstreamUnavailable()  # closed before answering
+
+
+async def open_session(settings: OpenAISettings, *, session: dict[str, Any], greet: bool) -> Upstream:
+    """Connect, send `session.update`, wait for `session.updated`, then (if `greet`) ask for the greeting."""
+    if settings.api_key is None:
+        raise errors.OpenAINotConfigured()
+    url = realtime_url(settings.base_url, str(session["model"]))
+    try:
+        ws = await connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
+            open_timeout=settings.connect_timeout_seconds,
+            close_timeout=2,  # at the end of a call, do not wait long for OpenAI's closing handshake
+            max_size=MAX_MESSAGE_BYTES,
+            compression=None,  # base64 audio barely compresses; deflate would cost more CPU than it saves
+            user_agent_header="callintake",
+        )
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        mapped = _mapped(exc)
+        log.warning("openai_connect_failed", extra={"code": mapped.code, "error_type": type(exc).__name__})
+        raise mapped from exc
+    try:
+        await _configure(ws, session, settings.read_timeout_seconds)
+        if greet:
+            await ws.send(events.response_create(event_id=GREETING_EVENT_ID))
+    except BaseException as exc:
+        await ws.close()
+        if isinstance(exc, UpstreamError):
+            log.warning("openai_session_rejected", extra={"code": exc.code})
+            raise
+        if isinstance(exc, (ConnectionClosed, OSError, TimeoutError)):
+            raise _mapped(exc) from exc
+        raise
+    return Upstream(ws)

@@ -1,0 +1,325 @@
+"""The audio bridge of one phone call: Twilio media stream <-> OpenAI Realtime.
+
+One task group per call:
+- `_pump_twilio`: caller audio to OpenAI untouched (payload sliced, never decoded), marks, stop.
+- `_pump_upstream`: agent audio to Twilio with a mark per chunk, barge-in, events for the control.
+- `control.run` (control.py): transcripts with server-side detection, tools, transfer, hang-up.
+- `_watch`: the maximum call duration, a live-store heartbeat, and stop requests from the status webhook.
+Whatever ends the call (stop, either socket closing, a fatal OpenAI error, the time limit, a transfer or
+hang-up) records one reason, cancels the group, closes both sockets and finalizes the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from datetime import datetime
+from typing import NoReturn
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+
+from app.calls import errors as call_errors
+from app.calls.finalize import finalize_call
+from app.calls.service import OrgContext
+from app.realtime import events
+from app.realtime.upstream import Upstream
+from app.state import AppState
+from app.telephony import actions, protocol, twiml
+from app.telephony.control import CallControl, CallEnded, reraise_swallowed_cancel
+from app.telephony.playback import Playback
+from app.telephony.runtime import TelephonyRuntime
+from app.telephony.twilio_client import TwilioRestFailed
+
+log = logging.getLogger("callintake.telephony")
+
+ACTIVITY_INTERVAL = 30.0  # live-store heartbeat (at most a third of the sweeper's idle timeout)
+FATAL_ERROR_CODES = frozenset(
+    {"session_expired", "invalid_api_key", "beta_api_shape_disabled", "insufficient_quota"}
+)
+_TWILIO_GONE = (WebSocketDisconnect, RuntimeError)
+
+
+class PhoneBridge:
+    def __init__(
+        self,
+        *,
+        state: AppState,
+        runtime: TelephonyRuntime,
+        org: OrgContext,
+        call_id: str,
+        call_sid: str,
+        stream_sid: str,
+        started_at: datetime,
+        twilio_ws: WebSocket,
+        upstream: Upstream,
+    ) -> None:
+        self.state = state
+        self.runtime = runtime
+        self.org = org
+        self.call_id = call_id
+        self.call_sid = call_sid
+        self._stream_sid = stream_sid
+        self._started_at = started_at
+        self._ws = twilio_ws
+        self._upstream = upstream
+        self.playback = Playback()
+        self.control = CallControl(self)
+        self.closing = False
+        self.active_response: str | None = None
+        self.barge_ins = 0
+        self._stop_requested = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._end_reason: str | None = None
+        self._end_status = "completed"
+        self._upstream_failed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self.runtime.bridges[self.call_id] = self
+        try:
+            try:
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self._pump_twilio(), name=f"twilio-{self.call_id}")
+                    group.create_task(self._pump_upstream(), name=f"openai-{self.call_id}")
+                    group.create_task(self.control.run(), name=f"control-{self.call_id}")
+                    group.create_task(self._watch(), name=f"watch-{self.call_id}")
+            except* CallEnded:
+                pass
+            except* Exception as failure:  # a bug: end the call rather than leave the caller in silence
+                log.error("bridge_failed", extra={"error_type": type(failure.exceptions[0]).__name__})
+                self._set_end("bridge_error", "failed")
+            await self._wrap_up()
+        finally:
+            if not self.closing:  # cancelled (shutdown): at least give the upstream session back
+                await self._close_upstream()
+            self.runtime.bridges.pop(self.call_id, None)
+            self._finished.set()
+
+    async def stop(self, reason: str, *, status: str, wait_seconds: float) -> None:
+        """End the call from outside (the status webhook) and wait for it to be finalized."""
+        self._set_end(reason, status)
+        self._stop_requested.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait_seconds):
+                await self._finished.wait()
+
+    def _set_end(self, reason: str, status: str = "completed") -> None:
+        if self._end_reason is None:
+            self._end_reason, self._end_status = reason, status
+
+    def end(self, reason: str, status: str = "completed") -> NoReturn:
+        """End the call from inside its task group (the first reason recorded wins)."""
+        self._set_end(reason, status)
+        raise CallEnded()
+
+    def _end_upstream(self, reason: str) -> NoReturn:
+        if self._end_reason is None:
+            self._upstream_failed = True
+        self.end(reason, "failed")
+
+    async def _wrap_up(self) -> None:
+        self.closing = True
+        reason, status = self._end_reason or "ended", self._end_status
+        log.info("bridge_ended", extra={"reason": reason, "barge_ins": self.barge_ins})
+        if self._upstream_failed:
+            await actions.apologize(self.runtime, self.org, self.call_sid)
+        await asyncio.gather(self._close_twilio(), self._close_upstream())
+        for line in self.playback.flush():
+            self.control.queue("turn", "agent", line)
+        # What arrived before the end still belongs to the call: the last lines, a late complete_intake.
+        await self.control.finish()
+        await finalize_phone_call(self.state, self.org, self.call_id, reason=reason, status=status)
+
+    async def _close_twilio(self) -> None:
+        with contextlib.suppress(*_TWILIO_GONE, OSError):
+            await self._ws.close(1000)
+
+    async def _close_upstream(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._upstream.close()
+
+    # -- Twilio -> OpenAI --------------------------------------------------------------------------
+
+    async def _pump_twilio(self) -> None:
+        receive = self._ws.receive
+        send_up = self._upstream.send
+        payload_of = protocol.inbound_payload
+        append = events.append_audio
+        while True:
+            message = await receive()
+            text = message.get("text")
+            if text is None:
+                if message["type"] == "websocket.disconnect":
+                    self.end("stream_closed")
+                continue  # binary frames are not Twilio's
+            payload = payload_of(text)
+            if payload is None:
+                await self._on_twilio_event(text)
+                continue
+            try:
+                await send_up(append(payload))
+            except ConnectionClosed:
+                self._end_upstream("upstream_closed")
+
+    async def _on_twilio_event(self, text: str) -> None:
+        event = protocol.parse(text)
+        if isinstance(event, protocol.Mark):
+            for line in self.playback.on_mark(event.mark.name):
+                self.control.queue("turn", "agent", line)
+        elif isinstance(event, protocol.Stop):
+            self.end("caller_hung_up")
+        elif isinstance(event, protocol.Media):
+            if event.media.track in (None, "inbound"):
+                try:
+                    await self._upstream.send(events.append_audio(event.media.payload))
+                except ConnectionClosed:
+                    self._end_upstream("upstream_closed")
+        elif isinstance(event, protocol.Dtmf):
+            log.info("dtmf_ignored")  # never the digit
+        elif event is None:
+            log.debug("twilio_message_skipped")
+
+    # -- OpenAI -> Twilio --------------------------------------------------------------------------
+
+    async def _pump_upstream(self) -> None:
+        send = self._ws.send_text
+        sid = self._stream_sid
+        on_audio = self.playback.on_audio
+        sliced = events.audio_delta
+        size = events.base64_size
+        try:
+            async for raw in self._upstream:
+                text = raw if isinstance(raw, str) else raw.decode()
+                hit = sliced(text)
+                if hit is None:
+                    await self._on_upstream_event(text)
+                    continue
+                name = on_audio(hit[0], size(hit[1]))
+                if name is None:
+                    continue  # a late chunk of an item the caller interrupted
+                try:
+                    await send(protocol.media(sid, hit[1]))
+                    await send(protocol.mark(sid, name))
+                except _TWILIO_GONE:
+                    self.end("stream_closed")
+        except ConnectionClosed:
+            pass
+        self._end_upstream("upstream_closed")
+
+    async def _on_upstream_event(self, text: str) -> None:
+        event = events.parse(text)
+        if isinstance(event, events.SpeechStarted):
+            await self.cut_playback()
+        elif isinstance(event, events.InputTranscriptionCompleted):
+            self.control.queue("turn", "caller", event.transcript)
+        elif isinstance(event, events.OutputTranscriptDone):
+            line = self.playback.on_transcript(event.item_id, event.transcript)
+            if line:
+                self.control.queue("turn", "agent", line)
+        elif isinstance(event, events.FunctionCallArgumentsDone):
+            self.control.queue("tool", event)
+        elif isinstance(event, events.ResponseCreated):
+            self.active_response = event.response.id
+        elif isinstance(event, events.ResponseDone):
+            if self.active_response == event.response.id:
+                self.active_response = None
+            self.control.queue("response_done", event)
+        elif isinstance(event, events.Error):
+            self._on_error(event.error)
+        elif isinstance(event, events.AudioDelta):  # a delta in a shape the slicer does not take
+            name = self.playback.on_audio(event.item_id, events.base64_size(event.delta))
+            if name is not None:
+                await self._send_twilio(protocol.media(self._stream_sid, event.delta))
+                await self._send_twilio(protocol.mark(self._stream_sid, name))
+
+    def _on_error(self, error: events.ErrorDetail) -> None:
+        log.warning("openai_error", extra={"code": error.code, "error_kind": error.type})
+        if error.type == "server_error" or error.code in FATAL_ERROR_CODES:
+            self._end_upstream("upstream_error")
+        if error.code == "conversation_already_has_active_response" and error.event_id:
+            self.control.queue("create_rejected", error.event_id)
+
+    async def cut_playback(self) -> None:
+        """Barge-in: stop what the caller hears and tell OpenAI how much of the item they heard."""
+        cut, lines = self.playback.cut()
+        if cut is None:
+            return
+        self.barge_ins += 1
+        await self._send_twilio(protocol.clear(self._stream_sid))
+        await self.send_upstream(events.truncate(cut.item_id, cut.audio_end_ms))
+        for line in lines:
+            self.control.queue("turn", "agent", line)
+
+    async def _send_twilio(self, text: str) -> None:
+        try:
+            await self._ws.send_text(text)
+        except _TWILIO_GONE:
+            self.end("stream_closed")
+
+    async def send_upstream(self, text: str) -> None:
+        if self.closing:
+            return
+        try:
+            await self._upstream.send(text)
+        except ConnectionClosed:
+            self._end_upstream("upstream_closed")
+
+    # -- watch: time limit, heartbeat, stop requests -----------------------------------------------
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        limits = self.state.settings.calls
+        deadline = loop.time() + self._started_at.timestamp() + limits.max_duration_seconds - time.time()
+        interval = min(ACTIVITY_INTERVAL, limits.idle_timeout_seconds / 3)
+        next_touch = loop.time() + interval
+        while True:
+            reraise_swallowed_cancel()
+            now = loop.time()
+            if now >= deadline:
+                await self._time_limit()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, min(deadline, next_touch) - now)):
+                    await self._stop_requested.wait()
+                    raise CallEnded()
+            if loop.time() >= next_touch:
+                # Only marks activity, so the sweeper's idle timeout never ends a healthy silent call.
+                await self.state.live_store.update_meta(self.call_id, {"channel": "phone"})
+                next_touch = loop.time() + interval
+
+    async def _time_limit(self) -> NoReturn:
+        calls = self.runtime.calls
+        if calls is not None:
+            with contextlib.suppress(TwilioRestFailed):
+                await calls.redirect(
+                    self.call_sid,
+                    twiml.say_and_hang_up(twiml.TIME_LIMIT, language=self.org.config.language),
+                )
+        self.end("max_duration")
+
+
+async def finalize_phone_call(
+    state: AppState, org: OrgContext, call_id: str, *, reason: str, status: str
+) -> None:
+    """Persist the call once; if PostgreSQL is down, leave the reason where the sweeper finds it."""
+    live = state.live_store
+    try:
+        await finalize_call(
+            state.session_factory,
+            live,
+            call_id=uuid.UUID(call_id),
+            org_id=org.org_id,
+            end_reason=reason,
+            status=status,
+            lock_seconds=state.settings.calls.finalize_lock_seconds,
+        )
+    except call_errors.PersistenceUnavailable:
+        await live.update_meta(call_id, {"status": "ending", "end_reason": reason})
+    except call_errors.FinalizeInProgress:
+        log.info("finalize_left_to_other_writer", extra={"call": call_id})
+    except call_errors.CallNotFound:
+        log.warning("finalize_call_missing", extra={"call": call_id})
