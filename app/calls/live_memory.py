@@ -50,9 +50,13 @@ class MemoryLiveStore(LiveStore):
             )
             return True
 
-    async def get_meta(self, call_id: str) -> dict[str, str] | None:
+    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         call = self._calls.get(call_id)
-        return dict(call.meta) if call else None
+        if call is None:
+            return None
+        if fields is None:
+            return dict(call.meta)
+        return {name: call.meta[name] for name in fields if name in call.meta}
 
     async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
         unknown = set(fields) - META_FIELDS

@@ -106,7 +106,8 @@ class LiveStore(ABC):
         """Create the call with its first events; False if it already exists (nothing changed)."""
 
     @abstractmethod
-    async def get_meta(self, call_id: str) -> dict[str, str] | None: ...
+    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
+        """The call's meta (only `fields` when given; they must include org_id), None if no such call."""
 
     @abstractmethod
     async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
@@ -215,9 +216,14 @@ class RedisLiveStore(LiveStore):
             created, _, _ = await pipe.execute()
         return bool(created)
 
-    async def get_meta(self, call_id: str) -> dict[str, str] | None:
-        meta = cast(dict[str, str], await self._r.hgetall(_k(call_id, "meta")))
-        return meta or None
+    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
+        if fields is None:
+            meta = cast(dict[str, str], await self._r.hgetall(_k(call_id, "meta")))
+            return meta or None
+        # The transcript hot path reads a few fields, not the whole hash.
+        values = cast(list[str | None], await self._r.hmget(_k(call_id, "meta"), list(fields)))
+        found = {name: value for name, value in zip(fields, values, strict=True) if value is not None}
+        return found if found.get("org_id") else None
 
     async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
         unknown = set(fields) - META_FIELDS

@@ -143,10 +143,15 @@ async def start_call(
 
 
 async def live_meta(
-    session: AsyncSession, live: LiveStore, *, org_id: uuid.UUID, call_id: uuid.UUID
+    session: AsyncSession,
+    live: LiveStore,
+    *,
+    org_id: uuid.UUID,
+    call_id: uuid.UUID,
+    fields: Sequence[str] | None = None,
 ) -> dict[str, str]:
     """The live call of this org, or 409 if it already ended, or 404 (unknown or another org's)."""
-    meta = await live.get_meta(str(call_id))
+    meta = await live.get_meta(str(call_id), fields)
     if meta is not None:
         if meta.get("org_id") != str(org_id):
             raise errors.CallNotFound()
@@ -166,7 +171,9 @@ async def append_transcript(
     now: datetime | None = None,
 ) -> TranscriptAppended:
     now = now or utcnow()
-    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id)
+    meta = await live_meta(
+        session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "escalated", "urgency")
+    )
     rows = [
         {"speaker": t.speaker, "text": t.text, "at": (t.at or now).astimezone(UTC).isoformat(), "seq": t.seq}
         for t in turns
@@ -218,11 +225,15 @@ async def apply_tool_call(
     name: str,
     arguments: dict[str, Any] | str,
     tool_call_id: str | None,
+    source: str = "tool",
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    """Validate and apply one tool call once. Returns (validated args, output, repeated)."""
+    """Validate and apply one tool call once. Returns (validated args, output, repeated).
+
+    `source` names who asked: "tool" (the model) or "detection" (the server escalating on its own).
+    """
     now = now or utcnow()
-    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id)
+    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "urgency"))
     args = validate_tool_arguments(name, arguments, org.config)
     output = tool_output(name, args, org.config)
     key = str(call_id)
@@ -240,7 +251,7 @@ async def apply_tool_call(
                 "urgency": raised_urgency(meta.get("urgency"), args["urgency"]),
             },
         )
-        await live.add_event(key, _event("escalated", now, source="tool", urgency=args["urgency"]))
+        await live.add_event(key, _event("escalated", now, source=source, urgency=args["urgency"]))
     elif name == "complete_intake":
         data = {k: v for k, v in args.items() if k not in ("urgency_level", "summary")}
         await live.set_intake(

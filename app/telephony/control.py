@@ -151,6 +151,7 @@ class CallControl:
                 name="escalate_call",
                 arguments={"reason": escalation.reason, "urgency": urgency},
                 tool_call_id=f"detect-{seq}",
+                source="detection",
             )
         transfer = actions.can_transfer(bridge.runtime, bridge.org)
         if transfer:

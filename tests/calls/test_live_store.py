@@ -178,3 +178,18 @@ async def test_redis_keys_of_one_call_share_a_hash_tag(redis_url: str, redis_cli
         assert all(0 < ttl <= 3600 for ttl in ttls)
     finally:
         await store.close()
+
+
+async def test_get_meta_reads_only_asked_fields(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    assert await store.get_meta("c1", ("org_id", "status", "missing")) == {
+        "org_id": "org-1",
+        "status": "active",
+    }
+    assert await store.get_meta("nope", ("org_id",)) is None
+
+
+async def test_create_call_stores_first_events(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time(), events=[{"type": "call_started", "at": "t0"}])
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None and [e["type"] for e in snapshot.events] == ["call_started"]

@@ -13,34 +13,9 @@ import pytest
 from app.orgs.config import OrgConfig
 from app.safety.prompt import SessionSpec, build_session
 from app.safety.tools import tool_definitions
+from tests.fixtures.factories import EXAMPLE_CONFIG
 
-EXAMPLE: dict[str, Any] = {
-    "timezone": "America/Chicago",
-    "business_hours": {
-        "monday": [{"open": "08:00", "close": "12:00"}, {"open": "13:00", "close": "17:00"}],
-        "saturday": [],
-    },
-    "holidays": [{"date": "2026-12-25", "hours": []}],
-    "after_hours_policy": "emergencies_only",
-    "services_offered": ["dental cleaning", "emergency extractions"],
-    "escalation_phone": "+15555550100",
-    "emergency_keywords": ["jaw swelling"],
-    "high_priority_keywords": [],
-    "intake_fields": [
-        {"name": "caller_name", "label": "Your name", "type": "string", "required": True},
-        {
-            "name": "visit_type",
-            "label": "Visit type",
-            "type": "enum",
-            "required": False,
-            "options": ["new", "existing"],
-        },
-    ],
-    "greeting": "Thanks for calling Bright Smiles.",
-    "recording_disclosure": "This call is recorded.",
-    "language": "en-US",
-    "realtime": {"model": "gpt-realtime-2.1", "voice": "marin"},
-}
+EXAMPLE: dict[str, Any] = EXAMPLE_CONFIG
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY_OPEN = datetime(2026, 11, 23, 10, 0, tzinfo=CHICAGO)
