@@ -273,12 +273,12 @@ async def _components(target: Target, dsn: str, fake_url: str, n: int) -> None:
             rows: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
                 ("redis PING (one round trip)", live.ping),
                 ("auth from the shared cache (2 GETs)", auth),
-                ("start_call (prompt + 3 round trips)", start),
+                ("start_call (prompt + 1 round trip)", start),
                 ("  session_spec alone (prompt build)", spec),
                 ("live.add_event (1 round trip)", lambda: live.add_event(str(uuid.uuid4()), event)),
                 ("RealtimeClient.create_client_secret (incl. D)", upstream_call),
                 (
-                    "run_in_threadpool(no-op), warm worker (a sync dependency)",
+                    "run_in_threadpool(no-op): what a sync dependency would add",
                     lambda: run_in_threadpool(lambda: None),
                 ),
             ]
@@ -295,8 +295,8 @@ async def _components(target: Target, dsn: str, fake_url: str, n: int) -> None:
         [[name, ms(wall, 3), ms(cpu, 3)] for name, wall, cpu in measured],
     )
     print(
-        "  one mint = 2 sync dependencies (get_state, get_live_store: 2 thread-pool hops) + auth (2 GETs) +"
-        " start_call (3 round trips) + the upstream call + add_event (1 round trip)"
+        "  one mint = auth (2 GETs) + start_call (1 round trip: meta, first event and both indexes)"
+        " + the upstream call + add_event (1 round trip); all dependencies are async (no thread hops)"
     )
 
 
