@@ -322,38 +322,6 @@ async def _sql_side(dsn: str, captured: dict[str, tuple[str, Any]], requests: in
 
 
 # The one filter no index covers: rare values are found by walking ix_calls_org_started and dropping rows.
-CANDIDATE_KIND = "urgency=emergency"
-CANDIDATE_INDEX = (
-    "CREATE INDEX ix_calls_org_urgency_started ON calls (organization_id, urgency, started_at, id)"
-)
-
-
-async def _candidate_index(dsn: str, sql: str, params: Any, requests: int) -> list[float]:
-    """Add the index the uncovered filter would use, re-EXPLAIN and re-time it (the app never sees it)."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        started = time.perf_counter()
-        await conn.execute(CANDIDATE_INDEX)
-        await conn.execute("ANALYZE calls")
-        built = time.perf_counter() - started
-        lines, exec_ms, hit, read = await _explain(conn, sql, params)
-        print(f"  [{CANDIDATE_KIND}] with {CANDIDATE_INDEX.split(' ON ')[0][13:]} (built in {built:.1f} s):")
-        print(f"    execution {exec_ms:.2f} ms, shared buffers hit {hit} read {read}")
-        for line in lines:
-            print(f"      {line}")
-        samples = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            await conn.fetch(sql, *params)
-            samples.append((time.perf_counter() - started) * 1000)
-        return samples
-    finally:
-        await conn.close()
-
-
-# ---------------------------------------------------------------- the run
-
-
 async def _bench(args: Any) -> None:
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     requests = args.requests or (50 if args.quick else 200)
@@ -381,8 +349,6 @@ async def _bench(args: Any) -> None:
                     print("EXPLAIN (ANALYZE, BUFFERS) of the SQL the repository sends (deep page: page 10):")
                     captured, in_service = await _service_side(database_url, org_ids[0], kinds, requests)
                     sql = await _sql_side(dsn, captured, requests)
-                    print("what-if, SQL only:")
-                    indexed = await _candidate_index(dsn, *captured[CANDIDATE_KIND], requests)
             finally:
                 if app is not None:
                     app.stop()
@@ -411,10 +377,6 @@ async def _bench(args: Any) -> None:
     print_table(
         ["query kind", "requests", "HTTP p50", "HTTP p99", "service p50", "SQL p50", "SQL p99", "target"],
         table,
-    )
-    print(
-        f"  {CANDIDATE_KIND} SQL with the candidate index: p50 {ms(p50(indexed))}, p99 {ms(p99(indexed))} "
-        f"(without: p50 {ms(p50(sql[CANDIDATE_KIND]))}, p99 {ms(p99(sql[CANDIDATE_KIND]))})"
     )
 
 
