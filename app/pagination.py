@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 import orjson
 
 from app.errors import AppError
+
+T = TypeVar("T")
 
 
 class InvalidCursor(AppError):
@@ -30,3 +35,25 @@ def decode_cursor(cursor: str, *, length: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != length:
         raise InvalidCursor()
     return values
+
+
+def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (timestamp, id) keyset position a cursor names; None for the first page."""
+    if not cursor:
+        return None
+    moment, row_id = decode_cursor(cursor, length=2)
+    try:
+        return datetime.fromisoformat(moment), uuid.UUID(row_id)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+def page_of(
+    rows: list[T], limit: int, position: Callable[[T], tuple[datetime, uuid.UUID]]
+) -> tuple[list[T], str | None]:
+    """Cut rows fetched with limit + 1 to a page and the cursor of its last row (None on the last page)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    moment, row_id = position(rows[-1])
+    return rows, encode_cursor([moment.isoformat(), str(row_id)])

@@ -30,7 +30,7 @@ from app.calls.schemas import (
 from app.calls.views import detail_from_snapshot, detail_from_stored, summary_from_row
 from app.orgs.auth import OrgPrincipal
 from app.orgs.config import OrgConfig
-from app.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.pagination import decode_time_id_cursor, page_of
 from app.safety.detection import Category
 from app.safety.examples import EMERGENCY_EXAMPLES
 from app.safety.prompt import SessionSpec, build_session
@@ -291,16 +291,7 @@ async def get_call(
 async def list_calls(
     session: AsyncSession, *, org_id: uuid.UUID, filters: CallFilters, limit: int, cursor: str | None
 ) -> tuple[list[CallSummary], str | None]:
-    before = None
-    if cursor:
-        started_at, call_id = decode_cursor(cursor, length=2)
-        try:
-            before = (datetime.fromisoformat(started_at), uuid.UUID(call_id))
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor() from exc
+    before = decode_time_id_cursor(cursor)
     rows = await CallRepository(session, org_id).list_page(filters, limit=limit + 1, before=before)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].started_at.isoformat(), str(rows[-1].id)])
+    rows, next_cursor = page_of(rows, limit, lambda call: (call.started_at, call.id))
     return [summary_from_row(row) for row in rows], next_cursor

@@ -6,7 +6,6 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +24,7 @@ from app.orgs.repository import (
     org_for_number,
 )
 from app.orgs.schemas import ApiKeyCreate, OrgCreate
-from app.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.pagination import InvalidCursor, decode_cursor, decode_time_id_cursor, encode_cursor, page_of
 from database.base import utcnow
 from database.models import ApiKey, ConfigAudit, Organization, PhoneNumber
 
@@ -74,20 +73,9 @@ async def create_org(session: AsyncSession, *, data: OrgCreate) -> Organization:
 async def list_orgs(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[list[Organization], str | None]:
-    after = None
-    if cursor:
-        created_at, org_id = decode_cursor(cursor, length=2)
-        try:
-            after = (datetime.fromisoformat(created_at), uuid.UUID(org_id))
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor() from exc
+    after = decode_time_id_cursor(cursor)
     rows = await OrgRepository(session).list_page(limit=limit + 1, after=after)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows, next_cursor
+    return page_of(rows, limit, lambda org: (org.created_at, org.id))
 
 
 async def get_org(session: AsyncSession, *, org_id: uuid.UUID, for_update: bool = False) -> Organization:
