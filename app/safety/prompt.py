@@ -253,14 +253,12 @@ def _after_hours(config: OrgConfig, reopens: str) -> str:
             "during business hours."
         )
     if policy is AfterHoursPolicy.forward_to_escalation:
-        if config.escalation_phone is None:
-            handoff = "tell the caller the on-call person will call them back as soon as possible"
-        else:
-            handoff = "tell the caller you are connecting them with the on-call person now"
+        # OrgConfig requires an escalation_phone with this policy, so a live hand-off is always possible.
         return (
             "Because the office is closed, calls go to the on-call person. Ask in one question what the "
-            f'call is about, then {handoff}, and call escalate_call with urgency "urgent" (or "emergency" '
-            "if it is one) and that reason. Do not collect the full intake."
+            "call is about, then tell the caller you are connecting them with the on-call person now, "
+            'and call escalate_call with urgency "urgent" (or "emergency" if it is one) and that reason. '
+            "Do not collect the full intake."
         )
     return (
         f"Because the office is closed, tell the caller so and when it reopens ({reopens}). Then offer to "
