@@ -54,9 +54,11 @@ class MemoryLiveStore(LiveStore):
         call = self._calls.get(call_id)
         if call is None:
             return None
+        # The Redis store keeps next_seq in the meta hash; here it follows from the turns.
+        meta = {**call.meta, "next_seq": str(max(call.turns, default=-1) + 1)}
         if fields is None:
-            return dict(call.meta)
-        return {name: call.meta[name] for name in fields if name in call.meta}
+            return meta
+        return {name: meta[name] for name in fields if name in meta}
 
     async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
         unknown = set(fields) - META_FIELDS

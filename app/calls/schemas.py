@@ -123,6 +123,7 @@ class SessionMinted(BaseModel):
     client_secret: ClientSecret
     model: str
     session: dict[str, Any]
+    next_seq: int = Field(description="The seq the next transcript turn gets; a resumed call continues here.")
 
 
 class Turn(BaseModel):

@@ -32,6 +32,7 @@ async def create_session(
         if meta.get("channel") != "browser":
             raise call_errors.CallNotFound()
         call_id = body.call_id
+        next_seq = int(meta.get("next_seq") or 0)
         spec = service.session_spec(org, state.settings, now)
     else:
         caller = body.caller
@@ -45,7 +46,7 @@ async def create_session(
             metadata=body.metadata,
             now=now,
         )
-        call_id, spec = started.call_id, started.spec
+        call_id, spec, next_seq = started.call_id, started.spec, 0
     request_body = client_secret_body(
         spec,
         ttl_seconds=state.settings.openai.client_secret_ttl_seconds,
@@ -69,4 +70,5 @@ async def create_session(
         client_secret=ClientSecret(value=minted["value"], expires_at=minted["expires_at"]),
         model=spec.model,
         session=minted.get("session") or {},
+        next_seq=next_seq,
     )

@@ -193,3 +193,10 @@ async def test_create_call_stores_first_events(store: LiveStore) -> None:
     await store.create_call("c1", _meta(), started=time.time(), events=[{"type": "call_started", "at": "t0"}])
     snapshot = await store.snapshot("c1")
     assert snapshot is not None and [e["type"] for e in snapshot.events] == ["call_started"]
+
+
+async def test_meta_reports_next_seq(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.append_turns("c1", [{"speaker": "caller", "text": "a"}, {"speaker": "agent", "text": "b"}])
+    meta = await store.get_meta("c1")
+    assert meta is not None and meta["next_seq"] == "2"

@@ -87,13 +87,18 @@ async def test_mint_sends_ga_body_and_returns_secret(
     assert API_KEY not in response.text
 
 
-async def test_mint_for_existing_call_reuses_it(minting: RunningApp) -> None:
+async def test_mint_for_existing_call_reuses_it_and_gives_next_seq(minting: RunningApp) -> None:
     client = minting.client
     _, key = await create_org_with_key(client)
-    call_id = (await client.post("/api/call/start", json={}, headers=key_headers(key))).json()["call_id"]
+    first = await _mint(client, key)
+    assert first.json()["next_seq"] == 0
+    call_id = first.json()["call_id"]
+    turns = {"turns": [{"speaker": "agent", "text": "Hello"}, {"speaker": "caller", "text": "Hi"}]}
+    await client.post(f"/api/calls/{call_id}/transcript", json=turns, headers=key_headers(key))
     response = await _mint(client, key, {"call_id": call_id})
     assert response.status_code == 201
     assert response.json()["call_id"] == call_id
+    assert response.json()["next_seq"] == 2
 
 
 async def test_mint_for_another_orgs_call_is_404(minting: RunningApp) -> None:
