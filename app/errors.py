@@ -18,6 +18,7 @@ logged with its type only.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -120,6 +121,16 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
         out.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
     return out
+
+
+def path_uuid(value: str | uuid.UUID, not_found: type[NotFound]) -> uuid.UUID:
+    """An id from a URL path; a malformed one is 'not found', the same answer as an unknown one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise not_found() from exc
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

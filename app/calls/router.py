@@ -27,15 +27,13 @@ from app.calls.schemas import (
     Urgency,
 )
 from app.deps import CallsReader, CallsWriter, DbSession, LiveStoreDep, StateDep
+from app.errors import path_uuid
 
 router = APIRouter(tags=["calls"])
 
 
 def _call_uuid(call_id: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(call_id)
-    except ValueError as exc:
-        raise errors.CallNotFound() from exc
+    return path_uuid(call_id, errors.CallNotFound)
 
 
 @router.post("/api/call/start", status_code=status.HTTP_201_CREATED, response_model=CallStarted)

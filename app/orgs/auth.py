@@ -12,8 +12,9 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls.live_store import LiveStore
+from app.errors import path_uuid
 from app.orgs import errors
-from app.orgs.keys import hash_key, key_matches, parse_prefix, secret_equals
+from app.orgs.keys import hash_key, parse_prefix, secret_equals
 from app.orgs.repository import KeyAuthRepository
 from database.base import utcnow
 
@@ -43,10 +44,7 @@ class OrgPrincipal:
 
     def require_org(self, org_id: str | uuid.UUID) -> uuid.UUID:
         """The path's org must be the key's org; anything else is 'not found', never 'forbidden'."""
-        try:
-            wanted = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(org_id)
-        except ValueError as exc:
-            raise errors.OrgNotFound() from exc
+        wanted = path_uuid(org_id, errors.OrgNotFound)
         if wanted != self.org_id:
             raise errors.OrgNotFound()
         return wanted
@@ -93,7 +91,7 @@ async def authenticate_org_key(
     if cached is not None:
         return cached
     found = await KeyAuthRepository(session).find_by_prefix(prefix)
-    if found is None or not key_matches(key, found[0].key_hash):
+    if found is None or not secret_equals(key_hash, found[0].key_hash):
         log.info("auth_failed", extra={"reason": "unknown_key"})
         raise errors.InvalidCredentials()
     api_key, org = found

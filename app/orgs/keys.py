@@ -10,8 +10,6 @@ import string
 
 _KEY_RE = re.compile(r"^(cik_[a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 _ALPHABET = string.ascii_lowercase + string.digits
-# Compared against when the prefix is unknown, so a miss costs the same as a hit.
-_DUMMY_HASH = hashlib.sha256(b"callintake-dummy-key").hexdigest()
 
 
 def generate_key() -> tuple[str, str, str]:
@@ -28,10 +26,6 @@ def hash_key(key: str) -> str:
 def parse_prefix(key: str) -> str | None:
     match = _KEY_RE.match(key)
     return match.group(1) if match else None
-
-
-def key_matches(key: str, stored_hash: str | None) -> bool:
-    return hmac.compare_digest(hash_key(key), stored_hash or _DUMMY_HASH) and stored_hash is not None
 
 
 def secret_equals(given: str, expected: str) -> bool:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.deps import AdminAuth, ConfigReader, ConfigWriter, DbSession, LiveStoreDep, SettingsDep
+from app.errors import path_uuid
 from app.orgs import errors, service
 from app.orgs.auth import OrgPrincipal, forget_key, forget_org
 from app.orgs.config import OrgConfig
@@ -38,10 +39,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _org_uuid(org_id: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(org_id)
-    except ValueError as exc:
-        raise errors.OrgNotFound() from exc
+    return path_uuid(org_id, errors.OrgNotFound)
 
 
 @admin_router.post("/orgs", status_code=status.HTTP_201_CREATED, response_model=Org)
@@ -84,10 +82,7 @@ async def list_api_keys(_: AdminAuth, session: DbSession, org_id: str) -> list[A
 async def revoke_api_key(
     _: AdminAuth, session: DbSession, live: LiveStoreDep, org_id: str, key_id: str
 ) -> Any:
-    try:
-        key_uuid = uuid.UUID(key_id)
-    except ValueError as exc:
-        raise errors.ApiKeyNotFound() from exc
+    key_uuid = path_uuid(key_id, errors.ApiKeyNotFound)
     key = await service.revoke_api_key(session, org_id=_org_uuid(org_id), key_id=key_uuid)
     await session.commit()
     await forget_key(live, key.key_hash)
