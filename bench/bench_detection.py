@@ -1,75 +1,140 @@
-"""Emergency detection over the labelled evaluation set: recall and precision per category, overall
-accuracy, and detect() latency per line. Prints numbers only; `python bench/bench_detection.py`."""
+"""Emergency detection over labelled caller lines: recall and precision per category and per language
+group (en, es, other languages, mix), routine lines flagged, and detect() latency per line on one core.
 
+`python -m bench.bench_detection [--data PATH ...]`: PATH is a .jsonl file or a directory of them
+(labels emergency / high_priority / human_request / routine or none, optional `lang`). Without
+--data it scores the tuning split (tests/safety/detection_eval.jsonl and detection_train.jsonl).
+Prints numbers only and never fails on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# The same evaluation set and org keywords as the tests, so the two always agree.
 from app.safety.detection import Category, Detector
-from tests.safety.test_detection import (
-    ORG_EMERGENCY_KEYWORDS,
-    ORG_HIGH_PRIORITY_KEYWORDS,
-    load_eval,
-)
+from tests.safety.test_detection import ORG_EMERGENCY_KEYWORDS, ORG_HIGH_PRIORITY_KEYWORDS
 
-PASSES = 20
+ROOT = Path(__file__).resolve().parents[1]
+TUNING = (ROOT / "tests/safety/detection_eval.jsonl", ROOT / "tests/safety/detection_train.jsonl")
+CATEGORIES = ("emergency", "high_priority", "human_request")
+GROUPS = ("all", "en", "es", "other", "mix")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
 
 
-def main() -> None:
-    rows = load_eval()
+def load(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    rows: list[dict[str, Any]] = []
+    for file in files:
+        with file.open(encoding="utf-8") as f:
+            rows.extend(json.loads(line) for line in f if line.strip())
+    return rows
+
+
+def label(row: dict[str, Any]) -> str:
+    value = str(row.get("expected") or row.get("label"))
+    return "none" if value == "routine" else value
+
+
+def group(row: dict[str, Any]) -> str:
+    lang = str(row.get("lang") or "en").lower()
+    if lang in ("en", "es"):
+        return lang
+    return "mix" if lang in ("mix", "code_switch", "codeswitch") or "+" in lang or "/" in lang else "other"
+
+
+def hit(expected: str, got: str) -> bool:
+    # A high-priority line that escalates is over-served, not missed.
+    return got == expected or (expected == "high_priority" and got == "emergency")
+
+
+def score(rows: list[dict[str, Any]], predicted: list[str]) -> None:
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_group["all"].append(i)
+        by_group[group(row)].append(i)
+    print(f"{'group':<7}{'category':<15}{'support':>8}{'hit':>6}{'recall':>8}{'flagged':>9}{'precision':>11}")
+    for name in GROUPS:
+        idx = by_group.get(name)
+        if not idx:
+            continue
+        for c in CATEGORIES:
+            support = [i for i in idx if label(rows[i]) == c]
+            hits = sum(hit(c, predicted[i]) for i in support)
+            flagged = [i for i in idx if predicted[i] == c]
+            correct = sum(label(rows[i]) == c for i in flagged)
+            recall = f"{hits / len(support):.3f}" if support else "-"
+            precision = f"{correct / len(flagged):.3f}" if flagged else "-"
+            print(f"{name:<7}{c:<15}{len(support):>8}{hits:>6}{recall:>8}{len(flagged):>9}{precision:>11}")
+        routine = [i for i in idx if label(rows[i]) == "none"]
+        flagged_any = sum(predicted[i] != "none" for i in routine)
+        escalated = sum(predicted[i] in ("emergency", "human_request") for i in routine)
+        if routine:
+            print(
+                f"{name:<7}{'routine':<15}{len(routine):>8}  flagged {flagged_any / len(routine):.3f}"
+                f" ({flagged_any}), escalated {escalated / len(routine):.3f} ({escalated})"
+            )
+    langs = Counter(str(r.get("lang") or "?") for r in rows)
+    cells = []
+    for lang in sorted(langs):
+        idx = [i for i, r in enumerate(rows) if r.get("lang") == lang and label(r) == "emergency"]
+        cells.append(f"{lang} {sum(hit('emergency', predicted[i]) for i in idx)}/{len(idx)}")
+    print("emergency recall per language: " + ", ".join(cells))
+
+
+def timings(detector: Detector, rows: list[dict[str, Any]]) -> None:
+    # One core, as the target says: p99 <= 1 ms per line. Wall time includes being preempted on a
+    # shared machine; this thread's CPU time does not, so both are printed.
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    passes = 2 if QUICK else 10
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(passes):
+        for row in rows:
+            c0 = time.thread_time_ns()
+            t0 = time.perf_counter_ns()
+            detector.detect(row["text"])
+            wall.append((time.perf_counter_ns() - t0) / 1000)
+            cpu.append((time.thread_time_ns() - c0) / 1000)
+    for name, samples in (("wall", wall), ("cpu", cpu)):
+        samples.sort()
+        p99 = samples[int(len(samples) * 0.99)]
+        print(
+            f"detect() {name} time over {passes} passes x {len(rows)} lines: median"
+            f" {statistics.median(samples):.1f} us, p99 {p99:.1f} us, max {samples[-1]:.1f} us"
+        )
+    print(f"load average while measuring: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_detection")
+    parser.add_argument("--data", action="append", type=Path, help="a .jsonl file or a directory of them")
+    args = parser.parse_args(argv)
+    paths = args.data or list(TUNING)
+    rows = load(paths)
+    print(f"data: {', '.join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in paths)}")
+    print(f"lines: {len(rows)}  labels {dict(Counter(label(r) for r in rows))}")
     started = time.perf_counter()
     detector = Detector(ORG_EMERGENCY_KEYWORDS, ORG_HIGH_PRIORITY_KEYWORDS)
     build_ms = (time.perf_counter() - started) * 1000
+    print(f"detector build (trie compile; model and lexicon load at import): {build_ms:.1f} ms")
     predicted = [detector.detect(row["text"]).category.value for row in rows]
-    expected = [row["expected"] for row in rows]
-
-    print(f"eval lines: {len(rows)}  ({dict(Counter(r['lang'] for r in rows))})")
-    print(f"{'category':<15}{'support':>8}{'TP':>6}{'FP':>6}{'FN':>6}{'recall':>9}{'precision':>11}")
-    for category in Category:
-        c = category.value
-        tp = sum(p == c and e == c for p, e in zip(predicted, expected, strict=True))
-        fp = sum(p == c and e != c for p, e in zip(predicted, expected, strict=True))
-        fn = sum(p != c and e == c for p, e in zip(predicted, expected, strict=True))
-        support = tp + fn
-        recall = tp / support if support else float("nan")
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        print(f"{c:<15}{support:>8}{tp:>6}{fp:>6}{fn:>6}{recall:>9.3f}{precision:>11.3f}")
-    correct = sum(p == e for p, e in zip(predicted, expected, strict=True))
-    print(f"overall accuracy: {correct / len(rows):.4f} ({correct}/{len(rows)})")
-    for lang in sorted({r["lang"] for r in rows}):
-        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
-        lang_accuracy = sum(predicted[i] == expected[i] for i in idx) / len(idx)
-        print(f"accuracy [{lang}]: {lang_accuracy:.4f} ({len(idx)} lines)")
-
-    timings: list[float] = []
-    for _ in range(PASSES):
-        for row in rows:
-            t0 = time.perf_counter_ns()
-            detector.detect(row["text"])
-            timings.append((time.perf_counter_ns() - t0) / 1000)
-    timings.sort()
-    words = statistics.mean(len(r["text"].split()) for r in rows)
-    print(f"detect() latency over {PASSES} passes x {len(rows)} lines (mean {words:.1f} words/line):")
-    p99 = timings[int(len(timings) * 0.99)]
-    print(f"  median {statistics.median(timings):.1f} us, p99 {p99:.1f} us, max {timings[-1]:.1f} us")
-    line = (
-        "hi um yes I'm calling because my husband has been having some pain in his chest"
-        " since early this morning"
-    )
-    samples = []
-    for _ in range(2000):
-        t0 = time.perf_counter_ns()
-        detector.detect(line)
-        samples.append((time.perf_counter_ns() - t0) / 1000)
-    samples.sort()
-    p99 = samples[int(len(samples) * 0.99)]
-    print(f"  {len(line.split())}-word line: median {statistics.median(samples):.1f} us, p99 {p99:.1f} us")
-    print(f"detector build (compile, uncached): {build_ms:.1f} ms")
+    assert {p for p in predicted} <= {c.value for c in Category}
+    score(rows, predicted)
+    timings(detector, rows)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ Policy, in the order it is applied:
   hypothetical mentions of a symptom ("not sure if it's chest pain", "what if my dog eats
   chocolate") are emergencies. The bare word "emergency" is not; "it's an emergency" is.
 - Several categories in one line: emergency > human_request > high_priority > none.
+
+Beside the English and Spanish phrase trie, two multilingual sources vote (app/safety/detect/):
+the concept lexicon (16 languages, cancel cues scoped to their clause) and the shipped n-gram
+classifier, which fires only when it is confident. A hit from any source counts: recall first.
+`Detection.language` is the line's detected language, whichever source fired. Another source (a
+semantic second opinion) combines with `strongest()`: it may only raise a verdict, never lower it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.safety import phrases
+from app.safety.detect import context, human, lexicon
+from app.safety.detect.langid import detect_language
+from app.safety.detect.model import Model
+from app.safety.detect.model import load as load_model
+from app.safety.detect.text import fold
 
 
 class Category(StrEnum):
@@ -34,6 +45,7 @@ class Category(StrEnum):
     none = "none"
 
 
+_MODEL_MIN_WORDS = 8
 _RANK = {Category.none: 0, Category.high_priority: 1, Category.human_request: 2, Category.emergency: 3}
 
 
@@ -46,6 +58,7 @@ class Detection:
     matched: str | None
     reason: str
     language: str | None
+    source: str = "rules"  # "rules", "lexicon", "model", "org" (keyword), or another source's name
 
     @property
     def escalates(self) -> bool:
@@ -53,7 +66,18 @@ class Detection:
         return self.category in (Category.emergency, Category.human_request)
 
 
-NO_DETECTION = Detection(Category.none, None, "no emergency, urgency or transfer cue", None)
+NO_DETECTION = Detection(Category.none, None, "no emergency, urgency or transfer cue", None, "none")
+
+
+def strongest(*detections: Detection) -> Detection:
+    """The highest category among several sources' verdicts on one line (the first one on a tie):
+    combining never lowers a verdict."""
+    best = detections[0]
+    for detection in detections[1:]:
+        if _RANK[detection.category] > _RANK[best.category]:
+            best = detection
+    return best
+
 
 # --- normalization -------------------------------------------------------------------------------
 
@@ -266,21 +290,63 @@ _REASONS = {
 
 
 class Detector:
-    """Built-in phrases plus one org's keywords, compiled into a token trie once; detect() is then a
-    single walk over the line plus a few checks on whatever matched."""
+    """Built-in phrases plus one org's keywords, compiled into a token trie once, beside the shared
+    multilingual lexicon and classifier; detect() runs all three and keeps the strongest verdict."""
 
-    __slots__ = ("_root",)
+    __slots__ = ("_model", "_root")
 
     def __init__(
-        self, emergency_keywords: Sequence[str] = (), high_priority_keywords: Sequence[str] = ()
+        self,
+        emergency_keywords: Sequence[str] = (),
+        high_priority_keywords: Sequence[str] = (),
+        *,
+        model: Model | None = None,
     ) -> None:
         self._root = _compile(emergency_keywords, high_priority_keywords)
+        self._model = model or _shipped_model()
 
     def detect(self, text: str) -> Detection:
+        language = detect_language(text)
+        ctx = context.Context.of(fold(text), language)
+        found: list[Detection] = []
+        rule, judged = self._detect_rules(text, ctx, language)
+        if rule.category is not Category.none:
+            found.append(rule)
+        if not found or found[0].category is not Category.emergency:
+            hit, cancelled = lexicon.detect(ctx)
+            judged = judged or cancelled
+            if hit is not None:
+                category = Category(hit.category)
+                reason = f"{_REASONS[(category, False)]}: {hit.concept}"
+                found.append(Detection(category, hit.concept, reason, language, "lexicon"))
+            person = human.detect(ctx) if hit is None or hit.category == "high_priority" else None
+            if person is not None:
+                reason = f"{_REASONS[(Category.human_request, False)]}: {person}"
+                found.append(Detection(Category.human_request, person, reason, language, "lexicon"))
+        # The classifier speaks only where the rules have no opinion: a phrase they found and cancelled
+        # ("no chest pain", an idiom) stays cancelled, since n-grams cannot see scope; it may raise a
+        # high-priority phrase ("her lips are swelling up") to an emergency. It reads narratives: a
+        # short line gives n-grams too little to go on.
+        ruled = found and found[0].category is not Category.high_priority
+        if not judged and not ruled and ctx.size() >= _MODEL_MIN_WORDS:
+            # Idioms are blanked for the classifier too: "fire up the grill" is not about a fire.
+            name, p, evidence = self._model.predict(ctx.blanked())
+            if name != "none" and not ctx.cancelled(0, len(ctx.text)):
+                category = Category(name)
+                reason = f"{_REASONS[(category, False)]} (classifier {p:.2f})"
+                found.append(Detection(category, evidence, reason, language, "model"))
+        if ctx.bare_question():
+            found = [d for d in found if d.category is not Category.human_request]
+        if not found:
+            return dataclasses.replace(NO_DETECTION, language=language)
+        return strongest(*found)
+
+    def _detect_rules(self, text: str, ctx: context.Context, language: str | None) -> tuple[Detection, bool]:
+        """The trie's verdict, and whether it found a phrase and cancelled it (idioms included)."""
         tokens = _tokenize(text)
         hits = self._match(tokens)
         if not hits:
-            return NO_DETECTION
+            return NO_DETECTION, False
         idioms = [(s, e) for entry, s, e in hits if entry.kind == _IDIOM]
         prefixes = [(s, e) for entry, s, e in hits if entry.kind == _HISTORY_PREFIX]
         times = [(s, e) for entry, s, e in hits if entry.kind == _HISTORY_TIME]
@@ -291,13 +357,26 @@ class Detector:
         # "stopped" resolves "the bleeding stopped" but is only the start of "stopped working".
         starts = {s for _, s, _ in candidates}
         resolved = [s for entry, s, _ in hits if entry.kind == _RESOLVED and s not in starts]
-        valid = [h for h in candidates if not _cancelled(h, tokens, prefixes, times, resolved)]
-        best = _best(valid, tokens)
-        if best is None:
-            return NO_DETECTION
-        category, canonical, language = best
-        org = language == "org"
-        return Detection(category, canonical, f"{_REASONS[(category, org)]}: {canonical}", language)
+        # "It's happening again right now" refers back to the past event: history cancels nothing.
+        if ctx.spans["again"]:
+            prefixes, times = [], []
+        valid = [h for h in candidates if not _cancelled(h, tokens, prefixes, times, resolved, ctx)]
+        judged = bool(idioms) or any(h[0].kind == _PHRASE and h not in valid for h in candidates)
+        for category, canonical, table, s, e in _candidates(valid, tokens):
+            org = table == "org"
+            # Context the trie does not judge (fiction, resolution, a condition not met), scoped to
+            # where the phrase sits in the line. Org keywords are the org's own call: never cancelled.
+            if not org:
+                start, end = _char_span(tokens.words, s, e, ctx.text)
+                # The trie judged negation itself, with its own scope.
+                if ctx.in_idiom(start, end) or ctx.cancelled(
+                    start, end, mild_cancels=category is Category.high_priority, negation=False
+                ):
+                    judged = True
+                    continue
+            reason = f"{_REASONS[(category, org)]}: {canonical}"
+            return Detection(category, canonical, reason, language, "org" if org else "rules"), judged
+        return NO_DETECTION, judged
 
     def _match(self, tokens: _Tokens) -> list[_Hit]:
         words, segment = tokens.words, tokens.segment
@@ -340,12 +419,13 @@ def _cancelled(
     prefixes: list[tuple[int, int]],
     times: list[tuple[int, int]],
     resolved: list[int],
+    ctx: context.Context,
 ) -> bool:
     entry, s, e = hit
     # A combo part's negation depends on its partner ("no" + "heat"), so combos check it when pairing.
     if entry.kind == _PHRASE and not entry.protected and _negated(tokens, s):
         return True
-    if _historical(tokens, s, e, prefixes, times):
+    if not ctx.spans["again"] and _historical(tokens, s, e, prefixes, times):
         return True
     seg = tokens.segment[s]
     return entry.category is Category.high_priority and any(
@@ -389,7 +469,24 @@ def _historical(
     return any(words[j] in _PAST_VERBS and segment[j] == seg for j in range(max(0, s - 3), s))
 
 
-def _best(valid: list[_Hit], tokens: _Tokens) -> tuple[Category, str, str | None] | None:
+def _char_span(words: list[str], s: int, e: int, folded: str) -> tuple[int, int]:
+    """Where trie words s..e sit in the folded line, found by walking the words in order (a word the
+    trie rewrote is skipped); the whole line when the phrase cannot be placed."""
+    pos = 0
+    start = end = -1
+    for k in range(e):
+        m = re.search(r"(?<!\w)" + re.escape(words[k]), folded[pos:])
+        if m is None:
+            continue
+        if k >= s and start < 0:
+            start = pos + m.start()
+        pos += m.end()
+        if k >= s:
+            end = pos
+    return (start, end) if start >= 0 else (0, len(folded))
+
+
+def _candidates(valid: list[_Hit], tokens: _Tokens) -> list[tuple[Category, str, str | None, int, int]]:
     found: list[tuple[Category, str, str | None, int, int]] = []
     parts: dict[int, tuple[list[_Part], list[_Part]]] = {}
     for entry, s, e in valid:
@@ -403,10 +500,7 @@ def _best(valid: list[_Hit], tokens: _Tokens) -> tuple[Category, str, str | None
             span = _combo_span(combo, firsts, seconds, tokens)
             if span is not None:
                 found.append((Category(combo.category), combo.canonical, combo.language, *span))
-    if not found:
-        return None
-    category, canonical, language, _, _ = max(found, key=lambda f: (_RANK[f[0]], -f[3], f[4] - f[3]))
-    return category, canonical, language
+    return sorted(found, key=lambda f: (-_RANK[f[0]], f[3], f[3] - f[4]))
 
 
 def _combo_span(
@@ -446,3 +540,8 @@ def _cached_detector(
     emergency_keywords: tuple[str, ...], high_priority_keywords: tuple[str, ...]
 ) -> Detector:
     return Detector(emergency_keywords, high_priority_keywords)
+
+
+@functools.cache
+def _shipped_model() -> Model:
+    return load_model()

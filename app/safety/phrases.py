@@ -572,7 +572,7 @@ CLAUSE_BREAKS: frozenset[str] = frozenset(
 
 NEGATION_CUES: frozenset[str] = frozenset(
     {"no", "not", "never", "without", "denies", "denied", "nor", "neither", "sin", "nunca", "tampoco", "ni",
-     "jamas", "niega", "stopped"}
+     "jamas", "niega", "stopped", "nothing", "nothings"}
 )
 
 # "not just a little bleeding" and "no solo" intensify rather than negate.

@@ -1,0 +1,262 @@
+# ruff: noqa: RUF001 -- Cyrillic letters here are Russian words, not look-alikes of Latin ones
+"""Cue phrases for context.py, written folded (see text.fold), in the sixteen languages. Syntax as in
+matcher.py. Each tuple is one kind of cue; context.py gives each its scope."""
+
+# fmt: off
+NEGATIONS = (
+    "no", "not", "never", "dont", "doesnt", "didnt", "isnt", "hasnt", "havent", "wasnt", "without", "nao",
+    "nunca", "nem", "non", "pas", "jamais", "rien", "niente", "nessun", "nessuna", "nada", "ningun",
+    "ninguna", "zadnego", "zadnych", "brak", "ani", "okenn", "nothing", "none", "any", "mai", "nicht",
+    "kein", "keine", "keinen", "ohne", "nie", "bez", "pa", "pat",
+    "hindi", "wala", "walang", "khong", "chua", "chang", "не", "нет", "без", "ni", "sin", "sans", "aucun",
+    "aucune", "sem", "senza", "nothings", "nobody", "nadie", "nahi", "nahin", "nhi", "mat", "لا", "ما",
+    "لم", "ليس", "مش", "مو", "بدون",
+)
+PAST = (
+    "years ago", "months ago", "weeks ago", "year ago", "month ago", "week ago", "last year", "last week",
+    "last month", "last spring", "last summer", "last winter", "last time",
+    "years back", "when i was", "when he was", "when she was", "as a kid", "as a child", "as a teenager",
+    "in high school", "in college", "de nina", "de nino", "de pequeno", "de pequena", "de chiquito",
+    "in twenty*", "hace * anos", "hace anos", "hace * meses", "historia de", "antecedentes",
+    "el ano pasado", "la semana pasada",
+    "el mes pasado", "cuando era", "il y a * ans", "il y a * mois", "lan dernier", "l an dernier",
+    "antecedents",
+    "lannee derniere", "l annee derniere", "la semaine derniere",
+    "le mois dernier", "quand il etait", "quand jetais", "ano passado", "semana passada", "mes passado",
+    "anos atras", "quando era", "anni fa", "lanno scorso", "l anno scorso", "la settimana scorsa",
+    "il mese scorso",
+    "quando era", "da piccolo", "vor * jahren", "vor jahren", "letztes jahr", "letzte woche", "letzten monat",
+    "als kind", "lat temu", "w zeszlym", "w zeszlym roku", "zeszlego", "w ubieglym", "jako dziecko",
+    "ane pase", "semen pase", "mwa pase", "lontan", "noong isang taon", "noong nakaraang", "nung isang",
+    "noong bata", "nakaraang taon", "nam ngoai", "nam truoc", "thang truoc", "tuan truoc", "hoi nho",
+    "hoi * tuoi", "в прошлом году", "на прошлой неделе", "в прошлом месяце", "лет назад", "год назад",
+    "в детстве", "العام الماضي", "السنة الماضية", "الأسبوع الماضي", "الشهر الماضي", "قبل سنة", "قبل سنوات",
+    "pichle saal", "pichhle saal", "saal pehle", "pichle hafte", "pichle mahine", "bachpan", "去年", "上个月",
+    "上個月", "上周", "上週", "以前", "小时候", "小時候", "几年前", "先月", "先週", "昔", "子供の頃", "年前",
+    "작년", "지난주", "지난달", "예전에", "어릴 때", "어렸을",
+)
+RESOLVED = (
+    "pa senyen anko", "no longer bleeding", "ya no sangra", "ne saigne plus", "nao sangra mais",
+    "non sanguina piu",
+    "blutet nicht mehr", "juz nie krwawi", "больше не кровит", "het chay mau", "hindi na dumudugo",
+    "ما عاد ينزف",
+    "khoon band ho gaya", "不流血了", "血は止まった", "피는 멈췄",
+    "fine now", "all better", "hes fine", "shes fine", "were fine", "im fine", "doing great", "doing fine",
+    "fixed it",
+    "already checked", "already looked at", "recovered", "healed", "ya esta bien", "ya todo bien",
+    "se le paso",
+    "ya se recupero", "va bien", "va mieux", "tout va bien", "tout est rentre dans lordre", "deja vu",
+    "ja esta bem", "ta bem agora", "esta bem agora", "melhorou", "ja passou", "ja examinou", "sta bene",
+    "sta meglio", "tutto bene", "tutto a posto", "gia visto", "passato", "geht ihm gut", "geht ihr gut",
+    "geht es gut", "alles gut", "wieder gut", "schon untersucht", "juz dobrze", "czuje sie dobrze",
+    "wszystko w porzadku", "juz sprawdzil", "juz minelo", "li byen", "li pi byen", "tout bagay anfom",
+    "okay na", "ok na", "ayos na", "magaling na", "gumaling", "khoe roi", "khoi roi", "on roi", "het roi",
+    "kham roi", "da on", "уже в порядке", "все хорошо", "всё хорошо", "прошло", "уже смотрел", "بخير",
+    "تعافى", "theek hai", "theek ho gaya", "ab theek", "thik hai", "好了", "没事了", "沒事了", "治好", "痊愈",
+    "大丈夫", "治った", "治りました", "괜찮", "나았", "다 나", "元気", "退院", "퇴원", "出院", "discharged",
+    "home and fine", "controlled", "under control", "controladas", "controlada", "its healing",
+    "healing well",
+    "reimplanted", "ya esta en casa", "en casa y bien", "la arreglaron", "lo arreglaron", "arreglaron",
+    "repararon",
+    "you fixed", "you guys fixed", "theek hai*", "bilkul theek", "khoe", "anfom", "magaling", "gumaling",
+    "no paso nada", "pa gen anyen grav", "별일 없", "nothing happened", "nothing serious", "rien de grave",
+    "nada grave", "niente di grave", "nichts passiert", "nic sie nie stalo", "ничего страшного",
+    "walang nangyari", "ما صار شي", "kuch nahi hua", "没事", "何もなかった", "geht es mir gut",
+    "wszystko dobrze", "jest w domu",
+)
+PRESENT = (
+    "right now", "again", "now", "currently", "still", "at the moment", "ahora", "ahorita", "otra vez",
+    "de nuevo", "todavia", "maintenant", "encore", "en ce moment", "agora", "de novo", "ainda", "adesso",
+    "ancora", "di nuovo", "ora", "jetzt", "wieder", "gerade", "immer noch", "teraz", "znowu", "wciaz",
+    "nadal", "kounye a", "kounya", "anko", "toujou", "ngayon", "ulit", "pa rin", "bay gio", "gio", "lai dang",
+    "ngay luc nay", "dang", "van con", "сейчас", "снова", "опять", "до сих пор", "الآن", "الحين", "مرة ثانية",
+    "abhi", "phir se", "ab bhi", "现在", "又", "正在", "今", "また", "지금", "또",
+)
+STRONG_PRESENT = (
+    "right now", "again", "currently", "still", "at the moment", "ahora mismo", "otra vez", "de nuevo",
+    "todavia", "en ce moment", "encore", "another one", "started again", "back again", "its back",
+    "de novo", "ainda", "di nuovo", "ancora", "wieder", "immer noch",
+    "znowu", "wciaz", "nadal", "anko", "toujou", "ulit", "pa rin", "ngay luc nay", "lai dang", "van con",
+    "снова", "опять", "до сих пор", "مرة ثانية", "phir se", "ab bhi", "又", "正在", "また", "또",
+)
+BARE_QUESTION = (
+    "am i talking", "is this a", "is this an", "are you a", "are you real", "is it a", "is this automated",
+    "je parle a", "est ce un", "cest un", "c est un", "e um", "estou falando com", "hablo con", "es un",
+    "es una",
+    "sto parlando con", "e un", "rede ich mit", "ist das ein", "czy to", "rozmawiam z", "se yon", "robot ba",
+    "ito ba", "co phai", "говорю или", "или нет", "это", "هل", "kya yeh", "kya main", "这是", "是不是",
+    "ですか",
+    "인가요", "이에요",
+    "hay may", "hay la may", "ou un robot", "ou pas", "or a robot", "or an ai", "or a machine",
+    "o una maquina",
+    "ou uma maquina", "o una macchina", "oder ein roboter", "spreche ich mit", "czy z maszyna", "oswa makina",
+    "или робот", "или машина", "ولا روبوت", "ya machine", "还是机器", "说话吗", "真人吗", "ロボットですか",
+    "기계예요", "거 맞아",
+)
+REQUEST = (
+    "let me", "get me", "put me", "transfer", "connect", "then", "give me", "quiero",
+    "pasame", "paseme", "comuniqueme", "necesito", "je veux", "passez", "quero", "me passa", "preciso",
+    "voglio", "passami", "ich will", "verbinden", "chce", "prosze", "mwen vle", "gusto ko", "cho toi",
+    "хочу", "соедините", "أريد", "ابغى", "chahiye", "baat karni", "我要", "转", "につないで", "お願い",
+    "바꿔", "연결", "해 주세요",
+)
+CONDITION = (
+    "if", "in case", "wenn", "falls", "jesli", "jezeli", "kapag", "kung sakali", "neu", "если", "إذا",
+    "اذا", "لو", "agar", "如果", "要是", "万一", "もし", "혹시",
+)
+# "se" is "if" in Portuguese and Italian but a reflexive in Spanish ("se cayó"): only for those two.
+CONDITION_PT_IT = ("se",)
+# "si" is "if" in Spanish and French, a reflexive in Italian ("si è strozzato"), an article in Tagalog.
+CONDITION_ES_FR = ("si",)
+NOT_SURE = (
+    "not sure", "dont know", "no se", "no sabemos", "je sais pas", "sais pas", "nao sei", "non so",
+    "weiss nicht", "nie wiem", "pa konnen", "hindi ko alam", "khong biet", "не знаю", "ما أعرف", "pata nahi",
+    "wonder", "check",
+)
+LINE_CANCEL = (
+    "un cuento", "writing a story", "escribiendo un", "une histoire", "um conto", "un racconto",
+    "eine geschichte",
+    # fiction
+    "on that show", "on the show", "on tv", "in the movie", "in a movie", "video game", "the tv said",
+    "on the news", "en la novela", "en la pelicula", "en las noticias", "dans le film", "dans la serie",
+    "a la tele", "no filme", "na novela", "na serie", "nel film", "nella serie", "in tv", "im film",
+    "im fernsehen", "in der serie", "w filmie", "w serialu", "nan fim", "nan televizyon", "sa pelikula",
+    "sa teleserye", "sa palabas", "trong phim", "coi phim", "xem phim", "в фильме", "в сериале",
+    "по телевизору", "في الفيلم", "في المسلسل", "film mein", "serial mein", "电影里", "電影裡", "剧里",
+    "劇裡", "电视上", "映画で", "ドラマで", "テレビで", "드라마에서", "영화에서",
+    # history forms and questions about signs
+    "the form", "form asks", "history of", "any history", "antecedentes de", "antecedents de", "paperwork",
+    "family history", "medical history", "el formulario",
+    "le formulaire", "o formulario", "il modulo", "das formular", "im formular", "formularz", "fomile a",
+    "ang form", "sa form", "to khai", "анкет*", "в форме", "الاستمارة", "استمارة", "form mein", "表格",
+    "问诊表", "問診票", "문진표", "signs of", "symptoms of", "senales de", "sintomas de", "signes de",
+    "sinais de", "segni di", "sintomi di", "anzeichen", "symptome", "objawy", "siy", "senyales ng",
+    "dau hieu", "признаки", "симптомы", "علامات", "أعراض", "lakshan", "症状", "兆候", "증상", "les signes",
+    "quels signes", "what signs", "os sinais", "i segni", "welche anzeichen", "jakie objawy", "cac dau hieu",
+    # fiction and games
+    "jeu video", "joguinho", "no jogo", "videogioco", "in una fiction", "tatort", "im krimi", "w grze",
+    "nan jwet", "sa laro", "trong game", "tiktok", "youtube", "в игре", "في اللعبة", "game mein", "游戏里",
+    "ゲームで", "게임에서", "hospital show", "do you handle emergencies", "should people call",
+    "what counts as",
+    "that show", "the show", "we watched", "i watched", "lol", "haha", "jaja",
+    "kkkk", "mdr", "ㅋㅋ", "哈哈", "asking for my", "im asking for", "asking before",
+    # asking out of curiosity, or about animals in general
+    "just curious", "just asking", "asking for a friend", "solo pregunto", "por curiosidad", "par curiosite",
+    "por curiosidade", "so perguntando", "solo per sapere", "per curiosita", "aus neugier", "tylko pytam",
+    "z ciekawosci", "m jis ap mande", "nagtatanong lang", "hoi de biet", "to mo", "просто спрашиваю",
+    "из любопытства", "للاستفسار", "bas pooch", "只是问问", "好奇", "聞いてみただけ", "궁금해서",
+    "can dogs eat", "can cats eat", "pueden comer", "peuvent manger", "podem comer", "possono mangiare",
+    "moga jesc", "pwede bang kumain", "an duoc khong", "можно ли", "kha sakte", "能吃吗", "食べても大丈夫",
+    "먹어도 돼",
+    "nan yon fim", "en la serie", "фильм", "кино", "читала что", "читал что", "i read that",
+    "i read online", "lei que", "jai lu", "j ai lu", "li que", "ho letto", "habe gelesen", "czytalam",
+    "czytalem",
+    "m li ke", "nabasa ko", "doc duoc", "قريت", "padha tha", "看到说", "読んだ", "как понять", "wie erkenne",
+    "how do i know if", "how can i tell", "comment savoir", "como saber", "come capire", "jak rozpoznac",
+    "kijan pou m konnen", "paano malalaman", "lam sao biet", "كيف اعرف", "kaise pata", "怎么知道",
+    "どうやって分か",
+    "어떻게 알", "на всякий случай", "fur den fall", "just in case", "por si acaso", "au cas ou",
+    "per sicurezza", "na wszelki wypadek",
+)
+MILD = (
+    "a little", "a bit", "solo un", "just a", "only a", "small", "tiny", "slightly", "un poco", "poquito",
+    "un peu", "petit", "um pouco",
+    "pouquinho", "un po", "un poco", "ein bisschen", "etwas", "leicht", "troche", "lekko", "yon ti", "ti",
+    "kaunti", "konti", "chut xiu", "xiu xiu", "chut it", "немного", "чуть", "قليل", "شوي", "thoda",
+    "一点", "一點", "有点", "少し", "ちょっと", "조금", "약간",
+)
+IDIOMS = (
+    "fire up", "fired up", "fire drill", "fired my", "got fired", "killing me", "dying to", "to die for",
+    "bleeding money", "choking hazard", "drop dead gorgeous",
+    "dil ka daura padne wala tha", "heart attack aane wala tha",
+    "like nothing happened", "como si nada", "comme si de rien", "como se nada", "come se niente",
+    "als ob nichts",
+    "jakby nic", "как ни в чем", "nhu khong co gi", "parang walang nangyari", "jaise kuch hua hi nahi",
+    "像没事",
+    "何事もなかった", "아무 일 없다는 듯",
+    "لو سمحت", "لو سمحتي", "kung ano ano", "kung ano",
+    "pronto socorro", "primeros auxilios", "erste hilfe", "pierwszej pomocy", "primeiros socorros",
+    "primo soccorso", "so cuu", "первой помощи", "الإسعافات الأولية", "first aid", "muon chet luon",
+    "muon dien", "muon xiu luon", "thay ong ba", "me muero de", "je meurs de", "morrendo de", "muoio di",
+    "sterbe vor", "umieram z", "умираю от", "mar gaya", "死ぬほど", "죽겠", "饿死", "累死", "热死",
+    "echando chispas", "gave me a heart attack", "me da un infarto", "me dio un infarto",
+    "acts like hes dying",
+    "so dramatic", "es un robo", "vai me matar", "va me tuer", "mi ammazza", "bringt mich um",
+    "zabije mnie", "will murder me",
+    "kill me if", "me mata si", "me va a matar", "убьет меня", "sep giet", "giet toi",
+    "padne wala tha", "almost had a heart attack", "casi me da", "faillit", "quase tive",
+    "quasi mi veniva", "detectores de monoxido",
+)
+THIRD_PARTY = (
+    "my friends", "my neighbors", "my neighbours", "my sisters", "my brothers", "my best friends",
+    "my coworkers",
+    "a celebrity", "de mi amiga", "de mi amigo", "de mi vecino", "de mi vecina", "del vecino", "de enfrente",
+    "de ma soeur", "de mon frere", "du voisin", "de mon ami", "de mon amie", "da minha amiga", "do meu amigo",
+    "do vizinho", "della mia amica", "del mio amico", "del vicino", "meiner freundin", "meines freundes",
+    "vom nachbarn", "der nachbarn", "mojej kolezanki", "mojego kolegi", "sasiada", "zanmi m", "vwazen",
+    "kaibigan ko", "kapitbahay", "ban toi", "hang xom", "подруги", "друга", "соседа", "соседей", "صديقتي",
+    "صديقي", "جارنا", "الجيران", "dost ki", "dost ka", "padosi", "朋友的", "邻居", "鄰居", "友達の", "隣の",
+    "친구", "옆집", "이웃",
+)
+PAST_EVENT = (
+    "thi", "tha", "lagi thi",
+    "had", "passed", "died", "hubo", "tuvo", "murio", "mataron", "a eu", "est mort", "teve", "morreu",
+    "ha avuto", "e morto", "hatte", "gestorben", "mial", "miala", "umarl", "umarla", "te gen", "mouri",
+    "nagkaroon", "namatay", "bi", "был", "была", "умер", "умерла", "صار", "مات", "hua tha", "mar gaya",
+    "났대", "었어", "었대",
+)
+HUMAN_REQUEST_VERBS = (
+    "want to talk", "want to speak", "let me talk", "let me speak", "put me through", "put me on",
+    "transfer me",
+    "connect me", "get me", "give me", "can i talk", "can i speak", "have someone", "rather talk",
+    "rather speak",
+    "id like to talk", "id like to speak", "want a person", "wait for a person", "get a human", "put me with",
+    "to call me", "then", "alors", "entonces", "allora", "dann", "тогда", "ebyen", "sige", "thoi", "to phir",
+    "entao", "no to", "那", "じゃあ", "그럼", "طيب", "call me back",
+    "quiero hablar", "pasame", "paseme", "comuniqueme", "necesito hablar", "je veux parler", "je veux",
+    "passez moi", "mettez moi", "je prefere", "je voudrais parler", "quero falar", "me passa", "me transfere",
+    "me poe com", "pode me ligar", "preciso falar", "voglio parlare", "mi passi", "mi metta", "posso parlare",
+    "mi chiami", "vorrei parlare", "ich will", "ich mochte", "verbinden sie", "geben sie mir", "holen sie",
+    "zu sprechen", "sprechen", "prosze", "poprosze", "przelaczyc", "polaczyc", "porozmawiac", "niech ktos",
+    "oddzwonil", "ban m", "mete m", "konekte m", "rele", "mwen bezwen", "mwen ta renmen", "mwen vle pale",
+    "pakausap", "ipasa mo", "makausap", "may tao ba", "gusto ko makausap", "cho toi gap", "chuyen may",
+    "chuyen cho", "noi may", "ket noi", "keu nguoi", "keu ai", "goi nguoi", "gap", "позовите", "дайте",
+    "переключите", "соедините", "нужен", "перезвонит", "хочу поговорить", "можно поговорить", "ابغى اكلم",
+    "عايز اكلم", "بدي احكي", "وصلني", "حولني", "جيبلي", "ممكن اكلم", "اريد التحدث", "baat karao",
+    "baat karwa",
+    "baat karwao", "baat karni", "connect karo", "bulao", "我要找", "找个人", "转", "帮我转", "我要跟",
+    "我想跟", "叫", "代わって", "お願いします", "出してください", "お話しでき", "お話しした", "話したい",
+    "繋いで",
+    "折り返し", "연결", "바꿔", "통화할게요", "통화 가능", "통화하고", "전화 주", "불러",
+)
+# Resolutions that end an urgent problem but not an emergency: chest pain that "went away" still
+# needs a doctor today.
+RESOLVED_WEAK = (
+    "it stopped", "stopped right away", "already stopped", "went away", "gone down", "went down",
+    "se quito", "ya paro", "ya se paro", "ca sest arrete", "parou", "passou", "si e fermato", "hat aufgehort",
+    "przestalo", "перестало", "sispann", "tumigil na", "het roi", "توقف", "ruk gaya", "停了", "止まった",
+    "멈췄",
+)
+# Words that may stand between a negation and what it negates: "no [real] chest pain", "not [having any]".
+NEGATION_GAP = (
+    "se", "ate", "eat", "eaten", "comio", "mange", "comeu", "mangiato", "gefressen", "zjadl", "manje",
+    "kumain",
+    "have", "has", "had", "having", "any", "a", "an", "the", "really", "much", "more", "real", "feel",
+    "tiene", "tengo", "ha", "tenido", "hay", "un", "una", "el", "la", "de", "le", "les", "des", "du", "d",
+    "tem", "tenho", "um", "uma", "o", "os", "as", "ho", "il", "lo", "di", "ein", "eine", "einen", "hat",
+    "habe", "mam", "ma", "ma", "gen", "yon", "ng", "ang", "may", "co", "bi", "у", "него", "нее", "есть",
+    "koi", "bhi", "ki", "ka", "las", "los", "في", "fi",
+)
+# It is happening again: refers back to the past event, so the past is no cancel anywhere in the line.
+AGAIN = (
+    "e tornato", "ha vuelto", "est revenu", "voltou", "ist wieder da", "wrocil", "вернулся", "tounen",
+    "bumalik",
+    "quay lai", "رجع", "wapas aa", "又来了", "戻って", "다시",
+    "again", "another one", "started again", "back again", "its back", "otra vez", "de nuevo", "encore",
+    "de novo", "di nuovo", "wieder", "znowu", "снова", "опять", "lai dang", "lai bi", "ulit", "na naman",
+    "phir se", "又", "また", "또", "anko", "mankò", "مرة ثانية", "kembali",
+)
+# fmt: on
+# What overrides a bare question: any request, for a person or not.
+ANY_REQUEST: tuple[str, ...] = REQUEST + HUMAN_REQUEST_VERBS
+CJK_NEGATIONS = ("不", "没", "沒", "无", "無", "别", "안 ", "안", "못 하")

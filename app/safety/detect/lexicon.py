@@ -1,0 +1,95 @@
+"""The multilingual concept lexicon (lexicon_data.py) in one phrase index, with every hit checked
+against the cancel cues in its own scope (context.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.safety.detect import lexicon_data
+from app.safety.detect.context import Context
+from app.safety.detect.matcher import Line, PhraseIndex
+
+_ORDER = ("emergency", "human_request", "high_priority")
+# Concepts whose phrases carry their own negation ("no puppy", "ek boond susu nahi"): a "not" after
+# them is part of the sign. Concepts a resolution cannot cancel: a pet that ate a toxin "looks fine".
+_OWN_NEGATION = frozenset(
+    {
+        "male cat cannot pee",
+        "labour with no delivery",
+        "bleeding that will not stop",
+        "not breathing",
+        "does not wake",
+    }
+)
+_NOT_RESOLVABLE = frozenset({"animal toxin", "poisonous to a pet", "bloat", "male cat cannot pee"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    category: str
+    concept: str
+    start: int
+    end: int
+
+
+_INDEX: PhraseIndex[tuple[str, str]] = PhraseIndex.build(
+    (phrase, (category, concept))
+    for category, table in (
+        ("emergency", lexicon_data.EMERGENCY),
+        ("human_request", lexicon_data.HUMAN_REQUEST),
+        ("high_priority", lexicon_data.HIGH_PRIORITY),
+    )
+    for concept, phrases in table.items()
+    for phrase in phrases
+)
+_COMBO_INDEX: PhraseIndex[tuple[int, int]] = PhraseIndex.build(
+    (phrase, (index, side))
+    for index, (_, *groups) in enumerate(lexicon_data.HIGH_PRIORITY_COMBOS)
+    for side, group in enumerate(groups)
+    for phrase in group
+)
+
+
+def detect(context: Context) -> tuple[Hit | None, bool]:
+    """The first uncancelled hit in category order (emergency, human request, high priority), and
+    whether some phrase was found and cancelled before it."""
+    line = Line.of(context.blanked()) if context.spans["idiom"] else context.line
+    matches = _INDEX.find(line)
+    combo = _combo(context, line)
+    judged = False
+    for category in _ORDER:
+        for start, end, (cat, concept) in matches:
+            if cat != category:
+                continue
+            # Negation does not reach back past an earlier phrase: "no respira, socorro".
+            # ...unless that phrase was itself negated: "no se comió las uvas" negates both.
+            floor = max(
+                (e for s, e, _ in matches if e <= start and not context.negated(s, e, *context.clause(s, e))),
+                default=0,
+            )
+            if not context.cancelled(
+                start,
+                end,
+                mild_cancels=category == "high_priority",
+                floor=floor,
+                after_negation=concept not in _OWN_NEGATION,
+                resolvable=concept not in _NOT_RESOLVABLE,
+            ):
+                return Hit(category, concept, start, end), judged
+            judged = True
+        if category == "human_request" and combo is not None:
+            return combo, judged
+    return None, judged
+
+
+def _combo(context: Context, line: Line) -> Hit | None:
+    """A high-priority pair: both halves in the line, the first one not cancelled."""
+    found = _COMBO_INDEX.find(line)
+    if not found:
+        return None
+    seconds = {index for _, _, (index, side) in found if side == 1}
+    for start, end, (index, side) in found:
+        # No mild cancel here: the second half is the severity ("a little baby" is still a baby).
+        if side == 0 and index in seconds and not context.cancelled(start, end):
+            return Hit("high_priority", lexicon_data.HIGH_PRIORITY_COMBOS[index][0], start, end)
+    return None

@@ -1,0 +1,203 @@
+"""Build the shipped classifier from the labelled lines in the repository, deterministically:
+`python -m app.safety.detect.train --build` rewrites model.json; `--check` says whether it is current;
+`--cv` prints cross-validated figures (leave one language out, leave one failure class out, k-fold).
+
+Only this module needs scikit-learn (a dev dependency); detection reads model.json alone.
+The held-out split is never read here: only the tuning files named in TRAINING_FILES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.safety.detect.features import features
+from app.safety.detect.model import CLASSES, MODEL_PATH
+from app.safety.detect.text import fold
+
+ROOT = Path(__file__).resolve().parents[3]
+TRAINING_FILES = (
+    ROOT / "tests" / "safety" / "detection_eval.jsonl",
+    ROOT / "tests" / "safety" / "detection_train.jsonl",
+)
+# Recall first: a missed emergency costs far more than an extra transfer.
+CLASS_WEIGHT = {"emergency": 2.0, "high_priority": 1.0, "human_request": 1.0, "none": 1.0}
+C = 8.0
+MIN_DF = 1
+DECIMALS = 3
+# Weights this small change no verdict; dropping them keeps model.json (and its diffs) small.
+PRUNE_BELOW = 0.02
+THRESHOLDS = {"emergency": 0.8, "human_request": 0.9, "high_priority": 0.85}
+
+Row = dict[str, Any]
+
+
+def label(row: Row) -> str:
+    value = str(row["expected"])
+    return "none" if value == "routine" else value
+
+
+def load_rows(paths: Sequence[Path] = TRAINING_FILES) -> list[Row]:
+    rows: list[Row] = []
+    for path in paths:
+        with path.open(encoding="utf-8") as f:
+            rows.extend(json.loads(line) for line in f if line.strip())
+    return rows
+
+
+def fit(rows: Sequence[Row]) -> dict[str, Any]:
+    """Train on `rows`; the result is what model.json holds (weights rounded, keys sorted)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    feats = [features(fold(str(r["text"]))) for r in rows]
+    df: Counter[str] = Counter(f for fs in feats for f in fs)
+    vocab = sorted(f for f, n in df.items() if n >= MIN_DF)
+    index = {f: i for i, f in enumerate(vocab)}
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for fs in feats:
+        # Unknown features still count in the norm, exactly as Model.scores() computes it.
+        scale = 1.0 / len(fs) ** 0.5 if fs else 0.0
+        present = sorted(index[f] for f in fs if f in index)
+        cols.extend(present)
+        data.extend([scale] * len(present))
+        indptr.append(len(cols))
+    x = csr_matrix(
+        (np.array(data), np.array(cols, dtype=np.int64), np.array(indptr)), shape=(len(rows), len(vocab))
+    )
+    y = np.array([CLASSES.index(label(r)) for r in rows])
+    weights = np.array([CLASS_WEIGHT[label(r)] for r in rows])
+    clf = LogisticRegression(C=C, max_iter=2000, tol=1e-6, solver="lbfgs")
+    clf.fit(x, y, sample_weight=weights)
+    coef = np.round(clf.coef_, DECIMALS)
+    out_weights: dict[str, list[float]] = {}
+    for i, feature in enumerate(vocab):
+        column = [float(v) for v in coef[:, i]]
+        if max(abs(v) for v in column) >= PRUNE_BELOW:
+            out_weights[feature] = column
+    return {
+        "version": 1,
+        "classes": list(CLASSES),
+        "intercept": [float(v) for v in np.round(clf.intercept_, DECIMALS)],
+        "thresholds": THRESHOLDS,
+        "trained_on": len(rows),
+        "weights": out_weights,
+    }
+
+
+def serialize(model: dict[str, Any]) -> str:
+    return json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def build() -> str:
+    return serialize(fit(load_rows()))
+
+
+# --- cross-validation ----------------------------------------------------------------------------
+
+
+def _group(row: Row) -> str:
+    lang = str(row.get("lang", "en"))
+    if lang in ("en", "es"):
+        return lang
+    return "mix" if lang in ("mix", "code_switch") or "-" in lang else "other"
+
+
+def cross_validate(
+    rows: Sequence[Row],
+    key: Callable[[Row], str],
+    predict_with: Callable[[dict[str, Any]], Callable[[Row], str]],
+) -> tuple[list[str], list[str]]:
+    """Out-of-fold predictions, holding out one value of `key` at a time: `predict_with(model)` gives
+    the predictor for the held-out rows of a model trained on the others."""
+    predicted = [""] * len(rows)
+    for held in sorted({key(r) for r in rows}):
+        train = [r for r in rows if key(r) != held]
+        if len({label(r) for r in train}) < len(CLASSES):
+            continue
+        predict = predict_with(fit(train))
+        for i, r in enumerate(rows):
+            if key(r) == held:
+                predicted[i] = predict(r)
+    return predicted, [label(r) for r in rows]
+
+
+def report(rows: Sequence[Row], predicted: Sequence[str], expected: Sequence[str], title: str) -> None:
+    print(title)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if predicted[i]:
+            groups["all"].append(i)
+            groups[_group(r)].append(i)
+    for name in ("all", "en", "es", "other", "mix"):
+        idx = groups.get(name)
+        if not idx:
+            continue
+        cells = []
+        for c in ("emergency", "high_priority", "human_request"):
+            support = [i for i in idx if expected[i] == c]
+            served = {c, "emergency"} if c == "high_priority" else {c}
+            hit = [i for i in support if predicted[i] in served]
+            cells.append(f"{c[:9]} {len(hit)}/{len(support)}")
+        routine = [i for i in idx if expected[i] == "none"]
+        flagged = sum(predicted[i] != "none" for i in routine)
+        cells.append(f"routine flagged {flagged}/{len(routine)}")
+        print(f"  {name:<6} " + "  ".join(cells))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.safety.detect.train")
+    parser.add_argument("--build", action="store_true", help="rewrite model.json from the tuning files")
+    parser.add_argument("--check", action="store_true", help="exit 1 if model.json is not a fresh build")
+    parser.add_argument("--cv", action="store_true", help="print cross-validated recall and false alarms")
+    args = parser.parse_args(argv)
+    if args.build:
+        MODEL_PATH.write_text(build(), encoding="utf-8")
+        print(f"wrote {MODEL_PATH.name}")
+    if args.check:
+        current = build() == MODEL_PATH.read_text(encoding="utf-8")
+        print("model.json is current" if current else "model.json is stale: run --build")
+        if not current:
+            return 1
+    if args.cv:
+        from app.safety.detect.model import Model
+        from app.safety.detection import Detector
+
+        rows = load_rows()
+
+        def model_only(data: dict[str, Any]) -> Callable[[Row], str]:
+            model = Model(data)
+            return lambda row: model.predict(fold(str(row["text"])))[0]
+
+        def combined(data: dict[str, Any]) -> Callable[[Row], str]:
+            detector = Detector(model=Model(data))
+            return lambda row: detector.detect(str(row["text"])).category.value
+
+        folds: tuple[tuple[str, Callable[[Row], str]], ...] = (
+            ("5-fold", lambda r: str(hash_fold(str(r["text"])))),
+            ("language", lambda r: str(r.get("lang", "en"))),
+            ("failure class", lambda r: str(r.get("cls", "old"))),
+        )
+        for name, key in folds:
+            for how, fn in (("model only", model_only), ("rules + model", combined)):
+                predicted, expected = cross_validate(rows, key, fn)
+                report(rows, predicted, expected, f"leave one {name} out, {how}:")
+    return 0
+
+
+def hash_fold(text: str, k: int = 5) -> int:
+    import zlib
+
+    return zlib.crc32(text.encode("utf-8")) % k
+
+
+if __name__ == "__main__":
+    sys.exit(main())

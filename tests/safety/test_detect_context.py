@@ -1,0 +1,139 @@
+# ruff: noqa: RUF001 -- Cyrillic letters here are Russian words, not look-alikes of Latin ones
+"""Cancel cues apply only inside their own scope, in every language: past, resolved, negation, a
+condition not met, hyperbole, a third party or fiction, a question, a history form, a mild version;
+"happening again right now" is not past."""
+
+import pytest
+
+from app.safety.detection import Category, Detector
+
+
+@pytest.fixture(scope="module")
+def plain() -> Detector:
+    return Detector()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # past or resolved
+        "the ambulance took him in on sunday he's home and fine now we need the follow up appointment",
+        "w niedzielę zabrała go karetka teraz jest w domu wszystko dobrze potrzebujemy wizyty kontrolnej",
+        "ich hatte vor einem jahr einen herzinfarkt mit stent jetzt geht es mir gut nur die jahreskontrolle",
+        # someone else's event, or fiction
+        "on that hospital show a guy went into cardiac arrest and now my son wants to learn cpr",
+        "dans mon jeu vidéo le perso fait une overdose bref je voudrais un rendez-vous pour ma fille",
+        "my friend's cat died from lilies so i'm throwing them all out",
+        # a condition not met
+        "the vet said come straight in if she vomits blood, she hasn't, just confirming friday",
+        "피를 토하면 바로 오라고 하셨는데 안 토했어요 금요일 예약 확인하려고요",
+        # hyperbole and idioms
+        "my boss will murder me if I'm late",
+        "me muero de hambre a qué hora abren",
+        "mon patron va me tuer si j'arrive en retard",
+        # a question about emergencies, a history form
+        "what counts as an emergency after hours",
+        "wie erkenne ich einen schlaganfall ich will es einfach wissen",
+        "the form asks about past surgeries, I had my appendix out at twelve",
+        # negation, in the languages that put it after the phrase too
+        "không đau ngực không khó thở chỉ ho thôi",
+        "胸の痛みも息苦しさもなくて咳だけです",
+        "seene mein dard nahi saans ki dikkat nahi bas khaansi hai",
+        "não tem cheiro de gás nenhum o fogão só não acende",
+        # a bare question about a machine is not a request for a person
+        "am i talking to a real person or an ai",
+        "я с живым человеком говорю или нет",
+        # a phone number full of zeros is not an operator escape
+        "my callback number is seven zero zero three zero zero zero zero five",
+        "我的电话是一三九零零零零八八零零",
+    ],
+)
+def test_cancel_cue_in_scope_makes_line_routine(plain: Detector, text: str) -> None:
+    result = plain.detect(text)
+    assert result.category is Category.none, (result.source, result.matched)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same context, happening now
+        "he had a seizure last month and it's happening again right now he's on the floor shaking",
+        "tuần trước nó bị co giật một lần giờ lại đang co giật nữa ngay lúc này",
+        "la settimana scorsa ha avuto una crisi epilettica e adesso sta succedendo di nuovo proprio ora",
+        # a past event, then a current symptom in its own clause
+        "he had a stroke last year and now he can't breathe",
+        # a negation that governs another phrase, not this one
+        "زوجي مش بيتنفس الحقوني",
+        "no, no puedo respirar",
+        # "not sure if" is doubt, not a condition
+        "je ne sais pas s'il respire encore",
+        "I don't know if it's a heart attack",
+    ],
+)
+def test_cancel_cue_out_of_scope_keeps_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a small cut from slicing onions, it already stopped bleeding",
+        "the bathroom fan rattles a little when it runs",
+        "em bị muỗi đốt sưng một cục nhỏ ngứa thôi",
+    ],
+)
+def test_mild_version_is_routine(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon mari ne respire plus",
+        "meu pai não está respirando",
+        "mein vater atmet nicht mehr",
+        "mój tata nie oddycha",
+        "мой отец не дышит",
+        "bố tôi không thở được",
+        "papa m pa ka respire",
+        "hindi humihinga ang tatay ko",
+        "mio padre non respira",
+        "أبي لا يتنفس",
+        "papa saans nahi le rahe",
+        "我爸爸没有呼吸了",
+        "父が息をしていない",
+        "아버지가 숨을 안 쉬어요",
+        "my dad no respira, please help",
+    ],
+)
+def test_not_breathing_is_emergency_in_every_language(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "grandpa was mowing in the sun and now he's confused and his skin is hot and dry",
+        "she got stung by something and now she says her tongue feels thick",
+        "my son went through the ice on the pond, he's soaked and shaking and won't talk",
+        "he took a hard hit at practice and keeps asking us the same question over and over",
+        "the baby's soft spot looks sunken and there hasn't been a wet diaper since yesterday",
+    ],
+)
+def test_narrative_without_canonical_keyword_is_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c'est un répondeur automatique alors je veux parler au gestionnaire",
+        "so this is automated? then get me a human",
+        "zéro zéro zéro",
+        "operator operator",
+        "cho tôi nói chuyện với người thật đi",
+        "사람 바꿔 주세요",
+    ],
+)
+def test_request_for_a_person_in_any_language(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.human_request
