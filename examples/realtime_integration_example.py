@@ -1,10 +1,16 @@
-"""The browser call flow, step by step, against a running callintake, without a browser or OpenAI audio.
+"""The browser call flows, step by step, against a running callintake, without a browser or OpenAI audio.
 
-It does over plain HTTP what a web frontend does around a WebRTC session (see examples/nextjs for the
-real thing): mint a session, forward transcript lines, forward the model's tool calls, end the call,
-then read the stored call back.
+Two paths (--path):
+- `unified` (recommended): the browser POSTs its WebRTC SDP offer to POST /api/realtime/calls and gets
+  the answer SDP back. The server runs the call over a sideband: transcripts, detection, tools and the
+  end all happen server-side, and the browser holds no OpenAI credential. Here a fixed SDP offer
+  stands in for the browser's; the script then reads the live call and hangs up.
+- `mint` (compatibility, the default): what a frontend does around a WebRTC session it runs itself
+  (see examples/nextjs): mint a client secret, forward transcript lines and the model's tool calls,
+  end the call, then read the stored call back. This path trusts what the browser forwards.
 
     CALLINTAKE_API_KEY=cik_... python examples/realtime_integration_example.py
+    CALLINTAKE_API_KEY=cik_... python examples/realtime_integration_example.py --path unified
     python examples/realtime_integration_example.py --url http://127.0.0.1:8000 --api-key cik_...
 
 The key needs the scopes sessions:create, calls:write and calls:read. complete_intake is sent with the
@@ -25,6 +31,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +48,26 @@ GREETING = "Thanks for calling. How can I help you today?"
 DEFAULT_CALLER_LINE = "Hi, I'd like to book a cleaning for next week."
 # The server's escalation category -> the urgency escalate_call takes.
 ESCALATION_URGENCY = {"emergency": "emergency", "human_request": "urgent"}
+# What a browser's RTCPeerConnection.createOffer() gives (trimmed): the server only forwards it.
+EXAMPLE_OFFER = "\r\n".join(
+    [
+        "v=0",
+        "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0 1",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "c=IN IP4 0.0.0.0",
+        "a=mid:0",
+        "a=sendrecv",
+        "a=rtpmap:111 opus/48000/2",
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+        "c=IN IP4 0.0.0.0",
+        "a=mid:1",
+        "a=sctp-port:5000",
+        "",
+    ]
+)
 
 
 class ApiError(Exception):
@@ -69,12 +96,25 @@ class Callintake:
         if response.is_success:
             data: dict[str, Any] = response.json()
             return data
+        raise self._error(method, path, response)
+
+    def _error(self, method: str, path: str, response: httpx.Response) -> ApiError:
         try:
             error = response.json()["error"]
             code, message, details = error["code"], error["message"], error.get("details")
         except (ValueError, KeyError, TypeError):
             code, message, details = "unexpected_response", response.text[:200], None
-        raise ApiError(method, path, response.status_code, code, message, details)
+        return ApiError(method, path, response.status_code, code, message, details)
+
+    def start_webrtc_call(self, offer: str, *, caller_name: str | None = None) -> tuple[str, str]:
+        """POST the SDP offer; returns (call id, answer SDP) for the browser's setRemoteDescription."""
+        headers = {"Content-Type": "application/sdp"}
+        if caller_name:
+            headers["X-Caller-Name"] = caller_name
+        response = self._http.post("/api/realtime/calls", content=offer.encode(), headers=headers)
+        if response.status_code != 201:
+            raise self._error("POST", "/api/realtime/calls", response)
+        return response.headers["X-Call-Id"], response.text
 
     def mint_session(self, metadata: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", "/api/realtime/session", {"metadata": metadata})
@@ -97,8 +137,24 @@ class Callintake:
         return self._request("GET", f"/api/calls/{call_id}")
 
 
+def run_unified(api: Callintake, *, wait_seconds: float = 1.0) -> str:
+    """The unified interface: offer in, answer out; the server runs the call. Returns the call id."""
+    call_id, answer = api.start_webrtc_call(EXAMPLE_OFFER, caller_name="Example caller")
+    media = [line.split(" ")[0] for line in answer.splitlines() if line.startswith("m=")]
+    print(f"webrtc    call {call_id}: answer SDP of {len(answer.splitlines())} lines ({', '.join(media)})")
+    print("          no OpenAI credential was handed out; the server attached its sideband to the call")
+    # In a browser, the peer connection now carries the audio; the server sees transcripts and tools.
+    time.sleep(wait_seconds)
+    live = api.get_call(call_id)
+    print(f"live      live={live['live']} events: {', '.join(event['type'] for event in live['events'])}")
+    ended = api.end_call(call_id, reason="caller_hung_up")  # the browser's hang-up button
+    print(f"end       status {ended['status']}, reason {ended['end_reason']}")
+    summarize(api, call_id)
+    return call_id
+
+
 def run(api: Callintake, *, fields: dict[str, Any], caller_line: str) -> str:
-    """The whole flow; returns the call id."""
+    """The client-secret flow; returns the call id."""
     minted = api.mint_session({"source": "realtime_integration_example"})
     call_id: str = minted["call_id"]
     secret = minted["client_secret"]
@@ -184,7 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("CALLINTAKE_URL", DEFAULT_URL))
     parser.add_argument("--api-key", default=os.environ.get("CALLINTAKE_API_KEY"))
     parser.add_argument("--fields", help="JSON object of the org's intake field values (default: demo org)")
-    parser.add_argument("--caller-line", default=DEFAULT_CALLER_LINE, help="what the caller says")
+    parser.add_argument("--caller-line", default=DEFAULT_CALLER_LINE, help="what the caller says (mint)")
+    parser.add_argument(
+        "--path",
+        choices=("mint", "unified"),
+        default="mint",
+        help="mint: the browser runs the session (client secret); unified: the server runs it (SDP offer)",
+    )
     args = parser.parse_args(argv)
     if not args.api_key:
         parser.error("set CALLINTAKE_API_KEY (or pass --api-key): an org API key")
@@ -195,7 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     api = Callintake(args.url, args.api_key)
     try:
-        run(api, fields=fields, caller_line=args.caller_line)
+        if args.path == "unified":
+            run_unified(api)
+        else:
+            run(api, fields=fields, caller_line=args.caller_line)
     except ApiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if isinstance(exc.details, list):

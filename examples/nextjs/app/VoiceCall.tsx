@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 
 import { type CallStatus, CallSession, type TranscriptLine } from "@/lib/call-session";
-import type { Escalation } from "@/lib/types";
+import type { CallState } from "@/lib/types";
 
 const STATUS_TEXT: Record<CallStatus, string> = {
   idle: "Ready.",
@@ -19,8 +19,9 @@ export default function VoiceCall() {
   const sessionRef = useRef<CallSession | null>(null);
   const [status, setStatus] = useState<CallStatus>("idle");
   const [detail, setDetail] = useState<string | null>(null);
+  const [callId, setCallId] = useState<string | null>(null);
   const [lines, setLines] = useState<TranscriptLine[]>([]);
-  const [escalation, setEscalation] = useState<Escalation | null>(null);
+  const [callState, setCallState] = useState<CallState | null>(null);
 
   // Leaving the page (client-side navigation) hangs up too.
   useEffect(() => () => void sessionRef.current?.hangUp("page_closed"), []);
@@ -28,32 +29,38 @@ export default function VoiceCall() {
   function start() {
     if (!audioRef.current) return;
     setLines([]);
-    setEscalation(null);
+    setCallState(null);
+    setCallId(null);
     const session = new CallSession(audioRef.current, {
       onStatus: (next, why) => {
         setStatus(next);
         setDetail(why ?? null);
       },
+      onCallId: setCallId,
       onLine: (line) => setLines((previous) => [...previous, line]),
-      onEscalation: setEscalation,
+      onState: setCallState,
     });
     sessionRef.current = session;
     void session.start();
   }
 
   const inCall = status === "connecting" || status === "live";
+  const escalated = callState?.escalated === true;
 
   return (
     <section>
-      {escalation && (
+      {escalated && (
         <div
           role="alert"
+          data-testid="escalation"
           style={{ background: "#c62828", color: "white", padding: "12px 16px", borderRadius: 6 }}
         >
           <strong>
-            {escalation.category === "emergency" ? "Possible emergency" : "Connecting you with a person"}
+            {callState.escalation_urgency === "emergency"
+              ? "Possible emergency: if anyone is in danger, call your emergency number now."
+              : "A person from the front desk will follow up on this call."}
           </strong>
-          <div>{escalation.reason}</div>
+          {callState.escalation_reason && <div>{callState.escalation_reason}</div>}
         </div>
       )}
 
@@ -70,15 +77,21 @@ export default function VoiceCall() {
         </button>
       </div>
 
-      <p aria-live="polite">
+      <p aria-live="polite" data-testid="call-status" data-status={status}>
         {STATUS_TEXT[status]}
         {detail && <span style={{ color: "#c62828" }}> {detail}</span>}
       </p>
+      {callId && (
+        <p style={{ color: "#777", fontSize: 12 }}>
+          Call <code data-testid="call-id">{callId}</code>
+        </p>
+      )}
 
-      <ol style={{ listStyle: "none", padding: 0 }}>
+      <ol data-testid="transcript" style={{ listStyle: "none", padding: 0 }}>
         {lines.map((line) => (
           <li
-            key={line.seq}
+            key={line.key}
+            data-speaker={line.speaker}
             style={{ margin: "6px 0", textAlign: line.speaker === "caller" ? "right" : "left" }}
           >
             <span style={{ color: "#777", fontSize: 12 }}>{line.speaker === "caller" ? "You" : "Agent"}</span>

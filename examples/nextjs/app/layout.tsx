@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 
 export const metadata: Metadata = {
   title: "callintake voice call",
-  description: "A browser call to a callintake org over OpenAI Realtime (WebRTC).",
+  description: "A browser call to a callintake org over its unified WebRTC interface.",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -1,36 +1,36 @@
-// One browser call: microphone -> WebRTC to OpenAI Realtime with the ephemeral secret, and every
-// transcript line and tool call forwarded through this app's /api routes to callintake.
+// One browser call over callintake's unified interface. The microphone goes to OpenAI Realtime over
+// WebRTC, but the SDP offer goes through this app's /api/call route to callintake, which chooses the
+// session and runs the call from its server over the sideband: tools, escalation, the end. The page
+// holds no OpenAI credential and sends nothing on the data channel; it listens, shows, and hangs up.
 // Browser-only (RTCPeerConnection); it knows nothing of React.
 
-import { type ClientEvent, parseServerEvent, type ServerEvent } from "./realtime-events";
-import type {
-  ApiErrorBody,
-  BrowserSession,
-  CallEnded,
-  Escalation,
-  Speaker,
-  ToolCallAnswer,
-  TranscriptAnswer,
-} from "./types";
+import { parseServerEvent, type ServerEvent } from "./realtime-events";
+import type { ApiErrorBody, CallEnded, CallState, EndReason, Speaker } from "./types";
 
-const OPENAI_CALLS_URL = "https://api.openai.com/v1/realtime/calls";
-// After end_call the agent says goodbye; hang up when that audio has played, or after this long.
-const GOODBYE_TIMEOUT_MS = 15_000;
-// Marks a response.create we sent whose response.created has not arrived yet.
-const REQUESTED = "requested";
+// Without candidates in the offer a peer that does not trickle ICE (callintake's WebRTC simulator,
+// aiortc) cannot reach us; OpenAI accepts either. Wait this long for gathering, then send what we have.
+const ICE_GATHERING_TIMEOUT_MS = 3_000;
+const CONNECT_TIMEOUT_MS = 20_000;
+// "disconnected" is often a blip that ICE recovers from; end the call only if it lasts.
+const DISCONNECTED_GRACE_MS = 5_000;
+// On hang-up, wait at most this long for the caller's last words to be transcribed before ending.
+const LAST_LINE_TIMEOUT_MS = 3_000;
+const POLL_INTERVAL_MS = 1_500;
 
 export type CallStatus = "idle" | "connecting" | "live" | "ending" | "ended" | "failed";
 
 export interface TranscriptLine {
-  seq: number;
+  key: string;
   speaker: Speaker;
   text: string;
 }
 
 export interface CallCallbacks {
   onStatus(status: CallStatus, detail?: string): void;
+  onCallId(callId: string): void;
   onLine(line: TranscriptLine): void;
-  onEscalation(escalation: Escalation): void;
+  /** callintake's view of the call: its escalation, and whether it is still live. */
+  onState(state: CallState): void;
 }
 
 export class ApiError extends Error {
@@ -38,28 +38,17 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: ApiErrorBody,
   ) {
-    super(`${body.error.code}: ${body.error.message}`);
+    super(body.error.message);
   }
 }
 
-function isErrorBody(data: unknown): data is ApiErrorBody {
-  return typeof data === "object" && data !== null && "error" in data;
-}
-
-async function postJson<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+async function apiError(response: Response): Promise<ApiError> {
   const data: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error: ApiErrorBody = isErrorBody(data)
-      ? data
+  const body: ApiErrorBody =
+    typeof data === "object" && data !== null && "error" in data
+      ? (data as ApiErrorBody)
       : { error: { code: `http_${response.status}`, message: "request failed", details: null } };
-    throw new ApiError(response.status, error);
-  }
-  return data as T;
+  return new ApiError(response.status, body);
 }
 
 function describe(error: unknown): string {
@@ -69,26 +58,39 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** 404 or 409 from callintake: the call is gone (ended elsewhere, or swept after going idle). */
-function callIsGone(error: unknown): boolean {
-  return error instanceof ApiError && (error.status === 404 || error.status === 409);
+function iceGatheringDone(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class CallSession {
   private callId: string | null = null;
   private pc: RTCPeerConnection | null = null;
   private channel: RTCDataChannel | null = null;
   private mic: MediaStream | null = null;
-  private nextSeq = 0;
-  private activeResponse: string | null = null;
-  private wantResponse = false;
-  /** function_call_output events to send when their response is done, by response id. */
-  private toolOutputs = new Map<string, Promise<ClientEvent>[]>();
-  private escalated: Escalation["category"] | null = null;
-  private endingAfterGoodbye = false;
-  private goodbyeResponse: string | null = null;
-  private goodbyeTimer: ReturnType<typeof setTimeout> | undefined;
   private finished = false;
+  /** Set when hangUp ran before callintake told us the call id: start() ends the call once it knows. */
+  private endOwed: EndReason | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  // What the caller said that is not transcribed yet, so a hang-up does not cut off the last line.
+  private callerSpeaking = false;
+  private readonly untranscribed = new Set<string>();
+  private readonly shown = new Set<string>();
 
   constructor(
     private readonly audio: HTMLAudioElement,
@@ -98,212 +100,242 @@ export class CallSession {
   async start(): Promise<void> {
     this.callbacks.onStatus("connecting");
     try {
-      // The microphone first: if the caller says no, no call is started at callintake.
       this.mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-      if (this.finished) {
-        this.mic.getTracks().forEach((track) => track.stop()); // hung up while the browser asked
-        return;
-      }
-      const session = await postJson<BrowserSession>("/api/session", {});
-      this.callId = session.call_id;
-      if (this.finished) {
-        // Hung up while the session was being minted: end the call that was just started.
-        await this.endAtCallintake("caller_hung_up");
-        return;
-      }
-      window.addEventListener("pagehide", this.onPageHide);
+      if (this.finished) return this.release();
 
       const pc = new RTCPeerConnection();
       this.pc = pc;
       pc.ontrack = (event) => {
-        this.audio.srcObject = event.streams[0] ?? null;
+        this.audio.srcObject = event.streams[0] ?? new MediaStream([event.track]);
       };
-      pc.onconnectionstatechange = () => {
-        if (pc.connectionState === "failed")
-          void this.hangUp("connection_failed", "the connection to OpenAI dropped");
-      };
+      pc.onconnectionstatechange = () => this.onConnectionState(pc.connectionState);
       for (const track of this.mic.getTracks()) pc.addTrack(track, this.mic);
 
       const channel = pc.createDataChannel("oai-events");
       this.channel = channel;
-      channel.onopen = () => this.requestResponse(); // the agent greets the caller first
       channel.onmessage = (message: MessageEvent) => {
         const event = parseServerEvent(message.data);
-        if (event) void this.handle(event);
+        if (event) this.handle(event);
       };
+      channel.onclose = () => void this.hangUp("data_channel_closed", "the call's data channel closed");
 
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      const answer = await fetch(OPENAI_CALLS_URL, {
+      await pc.setLocalDescription(await pc.createOffer());
+      await iceGatheringDone(pc, ICE_GATHERING_TIMEOUT_MS);
+      const response = await fetch("/api/call", {
         method: "POST",
-        body: offer.sdp,
-        headers: {
-          Authorization: `Bearer ${session.client_secret.value}`,
-          "Content-Type": "application/sdp",
-        },
+        body: pc.localDescription?.sdp ?? "",
+        headers: { "Content-Type": "application/sdp" },
       });
-      if (!answer.ok) throw new Error(`OpenAI refused the call (HTTP ${answer.status})`);
-      await pc.setRemoteDescription({ type: "answer", sdp: await answer.text() });
-      if (!this.finished) this.callbacks.onStatus("live");
+      // Even a refusal can name a call (OpenAI refused after callintake started it): it is ended too.
+      this.learnCallId(response.headers.get("X-Call-Id"));
+      if (this.finished) {
+        // Hung up while the offer was on its way: end the call that callintake just started.
+        if (this.callId && this.endOwed) await this.endAtCallintake(this.endOwed);
+        return;
+      }
+      window.addEventListener("pagehide", this.onPageHide);
+      if (response.status !== 201) {
+        const error = await apiError(response);
+        return await this.hangUp("call_refused", `the call was refused: ${error.message}`);
+      }
+      await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+      this.connectTimer = setTimeout(
+        () => void this.hangUp("connect_timeout", "the audio connection did not come up"),
+        CONNECT_TIMEOUT_MS,
+      );
+      this.schedulePoll();
     } catch (error) {
       await this.hangUp("client_error", describe(error));
     }
   }
 
-  /** End the call: close WebRTC, then tell callintake, which stores it. Safe to call twice. */
-  async hangUp(reason?: string, failure?: string): Promise<void> {
+  /**
+   * End the call. The microphone stops at once; the caller's last words are given a moment to be
+   * transcribed (callintake hears the same events on its sideband), then callintake ends the call and
+   * stores it, and only then is WebRTC closed. Safe to call twice; every failure path ends here, and
+   * ends the call at callintake whatever went wrong before.
+   */
+  async hangUp(reason: EndReason, failure?: string): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.goodbyeTimer);
+    this.clearTimers();
     window.removeEventListener("pagehide", this.onPageHide);
     this.callbacks.onStatus("ending");
+    this.mic?.getTracks().forEach((track) => track.stop());
+    let problem = failure;
+    if (this.callId) {
+      if (reason === "caller_hung_up") await this.lastLineTranscribed(LAST_LINE_TIMEOUT_MS);
+      const outcome = await this.endAtCallintake(reason);
+      // A connection that closed because callintake ended the call (the agent's goodbye) is no failure.
+      if (outcome === "already_ended" && reason !== "call_refused") problem = undefined;
+      else if (outcome !== "ended" && outcome !== "already_ended") problem ??= outcome;
+    } else {
+      this.endOwed = reason;
+    }
+    this.release();
+    this.callbacks.onStatus(problem ? "failed" : "ended", problem);
+  }
+
+  private release(): void {
+    this.clearTimers();
+    if (this.channel) this.channel.onclose = null;
     this.channel?.close();
     this.pc?.close();
     this.mic?.getTracks().forEach((track) => track.stop());
     this.audio.srcObject = null;
-    if (this.callId) failure ??= await this.endAtCallintake(reason);
-    this.callbacks.onStatus(failure ? "failed" : "ended", failure);
   }
 
-  /** POST /api/calls/end; returns what went wrong, if anything. */
-  private async endAtCallintake(reason?: string): Promise<string | undefined> {
-    try {
-      // No reason after end_call: callintake keeps the one it recorded ("agent_end_call").
-      await postJson<CallEnded>("/api/calls/end", { call_id: this.callId, ...(reason && { reason }) });
-      return undefined;
-    } catch (error) {
-      return `the call was not saved: ${describe(error)}`;
+  private clearTimers(): void {
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.disconnectTimer);
+    clearTimeout(this.pollTimer);
+  }
+
+  private learnCallId(callId: string | null): void {
+    if (!callId || this.callId) return;
+    this.callId = callId;
+    this.callbacks.onCallId(callId);
+  }
+
+  private onConnectionState(state: RTCPeerConnectionState): void {
+    if (this.finished) return;
+    switch (state) {
+      case "connected":
+        clearTimeout(this.connectTimer);
+        clearTimeout(this.disconnectTimer);
+        this.callbacks.onStatus("live");
+        return;
+      case "disconnected":
+        clearTimeout(this.disconnectTimer);
+        this.disconnectTimer = setTimeout(
+          () => void this.hangUp("connection_lost", "the audio connection dropped"),
+          DISCONNECTED_GRACE_MS,
+        );
+        return;
+      case "failed":
+        void this.hangUp("connection_failed", "the audio connection failed");
+        return;
+      case "closed":
+        void this.hangUp("connection_closed", "the audio connection closed");
+        return;
+    }
+  }
+
+  /**
+   * POST /api/call/end. "already_ended" (a 404 or 409) means callintake ended the call first, say after
+   * the agent's end_call; any other answer but "ended" says what went wrong. One retry for an outage.
+   */
+  private async endAtCallintake(reason: EndReason): Promise<"ended" | "already_ended" | string> {
+    const body = JSON.stringify({ call_id: this.callId, reason });
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const response = await fetch("/api/call/end", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+        });
+        if (response.ok) {
+          // Ending an ended call answers the stored call; its end reason tells whose end came first.
+          const ended = (await response.json()) as CallEnded;
+          return ended.end_reason && ended.end_reason !== reason ? "already_ended" : "ended";
+        }
+        if (response.status === 404 || response.status === 409) return "already_ended";
+        const error = await apiError(response);
+        if (response.status < 500 || attempt > 0) return `the call was not saved: ${error.message}`;
+      } catch (error) {
+        if (attempt > 0) return `the call was not saved: ${describe(error)}`;
+      }
+      await sleep(1_000);
     }
   }
 
   private readonly onPageHide = () => {
-    // The page is going away and fetch may not finish; a beacon still reaches /api/calls/end.
+    // The page is going away and fetch may not finish; a beacon still reaches /api/call/end.
     if (this.finished || !this.callId) return;
     this.finished = true;
     const body = JSON.stringify({ call_id: this.callId, reason: "page_closed" });
-    navigator.sendBeacon("/api/calls/end", new Blob([body], { type: "application/json" }));
+    navigator.sendBeacon("/api/call/end", new Blob([body], { type: "application/json" }));
   };
 
-  private send(event: ClientEvent): void {
-    if (this.channel?.readyState === "open") this.channel.send(JSON.stringify(event));
-  }
-
-  /** response.create, unless a response is running: one at a time, so it waits for response.done. */
-  private requestResponse(): void {
-    if (this.activeResponse) {
-      this.wantResponse = true;
-      return;
+  /** Resolves when nothing the caller said is waiting for its transcript, or after timeoutMs. */
+  private async lastLineTranscribed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.callerSpeaking || this.untranscribed.size > 0) && Date.now() < deadline) {
+      if (this.channel?.readyState !== "open") return;
+      await sleep(100);
     }
-    this.activeResponse = REQUESTED;
-    this.send({ type: "response.create" });
   }
 
-  private async handle(event: ServerEvent): Promise<void> {
-    switch (event.type) {
-      case "conversation.item.input_audio_transcription.completed":
-        return this.forwardLine("caller", event.transcript);
-      case "response.output_audio_transcript.done":
-        return this.forwardLine("agent", event.transcript);
-      case "response.created":
-        this.activeResponse = event.response.id;
-        if (this.endingAfterGoodbye && this.goodbyeResponse === null)
-          this.goodbyeResponse = event.response.id;
-        return;
-      case "response.function_call_arguments.done": {
-        // Forward at once (callintake applies each tool_call_id once); answer the model on response.done,
-        // so parallel calls in one response get one response.create.
-        const outputs = this.toolOutputs.get(event.response_id) ?? [];
-        outputs.push(this.runTool(event.name, event.arguments, event.call_id));
-        this.toolOutputs.set(event.response_id, outputs);
+  private schedulePoll(): void {
+    this.pollTimer = setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+  }
+
+  /** callintake escalates and ends calls itself; this is how the page learns of it. */
+  private async poll(): Promise<void> {
+    if (this.finished || !this.callId) return;
+    try {
+      const response = await fetch(`/api/call/${this.callId}`, { cache: "no-store" });
+      if (response.status === 404) {
+        this.endedByCallintake();
         return;
       }
-      case "response.done":
-        return this.onResponseDone(event.response.id);
-      case "output_audio_buffer.stopped":
-        if (event.response_id === this.goodbyeResponse) await this.hangUp();
+      if (response.ok) {
+        const state = (await response.json()) as CallState;
+        this.callbacks.onState(state);
+        // "ending" is not the end yet: the agent may still be saying goodbye, so keep listening.
+        if (!state.live || (state.status !== "active" && state.status !== "ending")) {
+          this.endedByCallintake();
+          return;
+        }
+      }
+    } catch {
+      // a missed poll is not a failure; the next one will tell
+    }
+    if (!this.finished) this.schedulePoll();
+  }
+
+  /** callintake ended the call (the agent said goodbye, or it was swept): close our side only. */
+  private endedByCallintake(): void {
+    if (this.finished) return;
+    this.finished = true;
+    window.removeEventListener("pagehide", this.onPageHide);
+    this.release();
+    this.callbacks.onStatus("ended");
+  }
+
+  private handle(event: ServerEvent): void {
+    switch (event.type) {
+      case "input_audio_buffer.speech_started":
+        this.callerSpeaking = true;
         return;
+      case "input_audio_buffer.speech_stopped":
+        this.callerSpeaking = false;
+        return;
+      case "input_audio_buffer.committed":
+        this.callerSpeaking = false;
+        this.untranscribed.add(event.item_id);
+        return;
+      case "conversation.item.input_audio_transcription.completed":
+        this.untranscribed.delete(event.item_id);
+        return this.show(event.item_id, "caller", event.transcript);
+      case "conversation.item.input_audio_transcription.failed":
+        this.untranscribed.delete(event.item_id);
+        return;
+      case "response.output_audio_transcript.done":
+        return this.show(event.item_id, "agent", event.transcript);
       case "error":
-        // Most Realtime errors are recoverable and the session stays up (a refused response.create, say).
+        // The page sends no events, so an error is about callintake's own (sideband) events and is
+        // callintake's to handle. Logged by code only: messages can quote what the caller said.
         console.warn("realtime error", event.error.code ?? event.error.type);
-        if (this.activeResponse === REQUESTED) this.activeResponse = null;
         return;
     }
   }
 
-  private async onResponseDone(responseId: string): Promise<void> {
-    if (this.activeResponse === responseId || this.activeResponse === REQUESTED) this.activeResponse = null;
-    const deferred = this.wantResponse;
-    this.wantResponse = false;
-    const pending = this.toolOutputs.get(responseId);
-    if (pending) {
-      this.toolOutputs.delete(responseId);
-      for (const output of await Promise.all(pending)) this.send(output);
-    }
-    // The model does not continue by itself after a function_call_output.
-    if (pending || deferred) this.requestResponse();
-  }
-
-  private async runTool(name: string, args: string, toolCallId: string): Promise<ClientEvent> {
-    let output: unknown;
-    try {
-      const answer = await postJson<ToolCallAnswer>(`/api/calls/${this.callId}/tool-calls`, {
-        name,
-        arguments: args,
-        tool_call_id: toolCallId,
-      });
-      output = answer.output;
-      if (name === "end_call") this.hangUpAfterGoodbye();
-    } catch (error) {
-      if (callIsGone(error)) void this.hangUp();
-      // The model reads why (e.g. which intake field is missing) and can ask the caller again.
-      output = error instanceof ApiError ? { status: "error", error: error.body.error } : { status: "error" };
-    }
-    return {
-      type: "conversation.item.create",
-      item: { type: "function_call_output", call_id: toolCallId, output: JSON.stringify(output) },
-    };
-  }
-
-  private hangUpAfterGoodbye(): void {
-    this.endingAfterGoodbye = true;
-    this.goodbyeTimer = setTimeout(() => void this.hangUp(), GOODBYE_TIMEOUT_MS);
-  }
-
-  private async forwardLine(speaker: Speaker, transcript: string): Promise<void> {
+  private show(itemId: string, speaker: Speaker, transcript: string): void {
     const text = transcript.trim();
-    if (!text || !this.callId || this.finished) return;
-    const seq = this.nextSeq++;
-    this.callbacks.onLine({ seq, speaker, text });
-    try {
-      const answer = await postJson<TranscriptAnswer>(`/api/calls/${this.callId}/transcript`, {
-        turns: [{ speaker, text, seq, at: new Date().toISOString() }],
-      });
-      if (answer.escalation) this.escalate(answer.escalation);
-    } catch (error) {
-      // Never the text itself in the console: it is the caller's words.
-      console.warn("transcript line not stored", describe(error));
-      if (callIsGone(error)) await this.hangUp();
-    }
-  }
-
-  /** callintake heard an emergency or a request for a person: make the agent act on it now. */
-  private escalate(escalation: Escalation): void {
-    if (this.finished || this.escalated === "emergency" || this.escalated === escalation.category) return;
-    this.escalated = escalation.category;
-    this.callbacks.onEscalation(escalation);
-    this.send({
-      type: "conversation.item.create",
-      item: {
-        type: "message",
-        role: "system",
-        content: [{ type: "input_text", text: escalation.instructions }],
-      },
-    });
-    if (this.activeResponse && this.activeResponse !== REQUESTED) {
-      // Cut the current answer off mid-sentence; the next response carries the escalation.
-      this.send({ type: "response.cancel" });
-      this.send({ type: "output_audio_buffer.clear" });
-    }
-    this.requestResponse();
+    const key = `${speaker}:${itemId}`;
+    if (!text || this.shown.has(key)) return;
+    this.shown.add(key);
+    this.callbacks.onLine({ key, speaker, text });
   }
 }

@@ -7,14 +7,8 @@ import { NextResponse } from "next/server";
 import type { ApiErrorBody } from "./types";
 
 const DEFAULT_URL = "http://127.0.0.1:8000";
-const TIMEOUT_MS = 15_000;
-
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface Forwarded {
-  status: number;
-  body: unknown;
-}
+// The SDP exchange includes callintake's own round trip to OpenAI, so it gets more time than a lookup.
+const TIMEOUT_MS = 20_000;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -22,54 +16,55 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function errorResponse(status: number, code: string, message: string, details: unknown = null) {
   const body: ApiErrorBody = { error: { code, message, details } };
-  return NextResponse.json(body, { status });
+  return NextResponse.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }
 
-/** A 4xx/5xx from callintake goes to the browser as it came: same status, same error JSON. */
-export function passThrough(forwarded: Forwarded) {
-  return NextResponse.json(forwarded.body, { status: forwarded.status });
-}
-
-export const INVALID_JSON = Symbol("invalid JSON");
-
-/** The request's JSON body: undefined when there is none, INVALID_JSON when it does not parse. */
+/** The request's JSON body: undefined when there is none or it does not parse. */
 export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(await request.text()) as unknown;
   } catch {
-    return INVALID_JSON;
+    return undefined;
   }
 }
 
-/** POST to callintake as the org. Network failures and non-JSON answers come back in our error shape. */
-export async function postToCallintake(path: string, body: unknown): Promise<Forwarded> {
+interface CallintakeRequest {
+  method: "GET" | "POST";
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One request to callintake as the org. Answers callintake's response, or one of ours in callintake's
+ * error shape when the example is misconfigured (500) or callintake cannot be reached (502).
+ */
+export async function callintake(path: string, init: CallintakeRequest): Promise<Response> {
   const apiKey = process.env.CALLINTAKE_API_KEY;
   if (!apiKey) {
-    return problem(500, "example_misconfigured", "CALLINTAKE_API_KEY is not set on the server");
+    return errorResponse(500, "example_misconfigured", "CALLINTAKE_API_KEY is not set on the server");
   }
   const baseUrl = (process.env.CALLINTAKE_URL ?? DEFAULT_URL).replace(/\/+$/, "");
-  let response: Response;
+  const headers: Record<string, string> = { ...init.headers, Authorization: `Bearer ${apiKey}` };
+  if (init.contentType) headers["Content-Type"] = init.contentType;
   try {
-    response = await fetch(`${baseUrl}${path}`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+    return await fetch(`${baseUrl}${path}`, {
+      method: init.method,
+      headers,
+      body: init.body,
       cache: "no-store",
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch {
-    return problem(502, "callintake_unreachable", "could not reach callintake");
-  }
-  try {
-    return { status: response.status, body: await response.json() };
-  } catch {
-    return problem(502, "callintake_bad_response", `callintake answered ${response.status} without JSON`);
+    return errorResponse(502, "callintake_unreachable", "could not reach callintake");
   }
 }
 
-function problem(status: number, code: string, message: string): Forwarded {
-  const body: ApiErrorBody = { error: { code, message, details: null } };
-  return { status, body };
+/** A 4xx/5xx from callintake goes to the browser as it came: same status, same error JSON. */
+export async function relayError(upstream: Response) {
+  const body: unknown = await upstream.json().catch(() => undefined);
+  if (isRecord(body) && isRecord(body.error)) {
+    return NextResponse.json(body, { status: upstream.status, headers: { "Cache-Control": "no-store" } });
+  }
+  return errorResponse(502, "callintake_bad_response", `callintake answered ${upstream.status} without JSON`);
 }

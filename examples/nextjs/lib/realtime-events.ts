@@ -1,58 +1,50 @@
-// The few OpenAI Realtime (GA) events this example uses on the "oai-events" data channel, typed.
-// Every other server event is ignored, never treated as an error.
+// The few OpenAI Realtime (GA) server events this page listens to on the "oai-events" data channel.
+// The page only displays; callintake answers tool calls and escalates over its sideband. Function-call
+// events are deliberately not in this list: acting on them here would run a tool twice, or run one
+// from a response that was cancelled. Every other event is ignored, never treated as an error.
 
 export type ServerEvent =
+  | { type: "input_audio_buffer.speech_started"; item_id: string }
+  | { type: "input_audio_buffer.speech_stopped"; item_id: string }
+  | { type: "input_audio_buffer.committed"; item_id: string }
   | { type: "conversation.item.input_audio_transcription.completed"; item_id: string; transcript: string }
+  | { type: "conversation.item.input_audio_transcription.failed"; item_id: string }
   | {
       type: "response.output_audio_transcript.done";
       item_id: string;
       response_id: string;
       transcript: string;
     }
-  | { type: "response.created"; response: { id: string } }
-  | { type: "response.done"; response: { id: string; status: string } }
-  | {
-      type: "response.function_call_arguments.done";
-      response_id: string;
-      item_id: string;
-      call_id: string;
-      name: string;
-      arguments: string;
-    }
-  | { type: "output_audio_buffer.stopped"; response_id: string }
   | { type: "error"; error: { type: string; code: string | null; message: string } };
 
 const HANDLED = new Set<string>([
+  "input_audio_buffer.speech_started",
+  "input_audio_buffer.speech_stopped",
+  "input_audio_buffer.committed",
   "conversation.item.input_audio_transcription.completed",
+  "conversation.item.input_audio_transcription.failed",
   "response.output_audio_transcript.done",
-  "response.created",
-  "response.done",
-  "response.function_call_arguments.done",
-  "output_audio_buffer.stopped",
   "error",
 ]);
 
-/** The event if it is one we handle, else null (unknown types, bad JSON). */
-export function parseServerEvent(data: unknown): ServerEvent | null {
-  if (typeof data !== "string") return null;
-  try {
-    const event: unknown = JSON.parse(data);
-    if (typeof event === "object" && event !== null && HANDLED.has((event as { type?: string }).type ?? "")) {
-      return event as ServerEvent;
-    }
-  } catch {
-    // not JSON: ignore, as with unknown events
-  }
-  return null;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export type ClientEvent =
-  | { type: "response.create" }
-  | { type: "response.cancel" }
-  | { type: "output_audio_buffer.clear" }
-  | {
-      type: "conversation.item.create";
-      item:
-        | { type: "function_call_output"; call_id: string; output: string }
-        | { type: "message"; role: "system"; content: { type: "input_text"; text: string }[] };
-    };
+/** The event if it is one we handle and has the fields we read, else null (unknown types, bad JSON). */
+export function parseServerEvent(data: unknown): ServerEvent | null {
+  if (typeof data !== "string") return null;
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return null; // not JSON: ignored, as unknown events are
+  }
+  if (!isRecord(event) || typeof event.type !== "string" || !HANDLED.has(event.type)) return null;
+  if (event.type === "error") return isRecord(event.error) ? (event as ServerEvent) : null;
+  if (typeof event.item_id !== "string") return null;
+  if (event.type.endsWith(".completed") || event.type.endsWith("transcript.done")) {
+    if (typeof event.transcript !== "string") return null;
+  }
+  return event as ServerEvent;
+}

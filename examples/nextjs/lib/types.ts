@@ -2,46 +2,18 @@
 
 export type Speaker = "caller" | "agent";
 
-/** What /api/session hands the browser: the ephemeral secret and nothing else of the minted session. */
-export interface BrowserSession {
+/** What GET /api/call/{id} hands the browser: the server's view of the call, without its transcript. */
+export interface CallState {
   call_id: string;
-  client_secret: { value: string; expires_at: number };
-  model: string;
-}
-
-export interface TurnIn {
-  speaker: Speaker;
-  text: string;
-  /** Per-call turn number chosen by the browser; a retried POST with the same seq is not stored twice. */
-  seq?: number;
-  at?: string;
-}
-
-export interface Escalation {
-  category: "emergency" | "human_request";
-  reason: string;
-  matched: string | null;
-  /** Tell the model this, now: callintake detected the cue in the caller's words. */
-  instructions: string;
-}
-
-export interface TranscriptAnswer {
-  accepted: number[];
-  escalation: Escalation | null;
-}
-
-export interface ToolCallIn {
-  name: string;
-  /** The model's JSON string as it came, or an object. */
-  arguments: string | Record<string, unknown>;
-  /** The Realtime function call's `call_id`; makes a retried forward idempotent. */
-  tool_call_id?: string;
-}
-
-export interface ToolCallAnswer {
-  /** Send this back to the model as the function_call_output (JSON.stringify it). */
-  output: Record<string, unknown>;
-  repeated: boolean;
+  /** callintake's status: active, ending, completed, abandoned or failed. */
+  status: string;
+  /** True while callintake still runs the call. */
+  live: boolean;
+  /** Set by callintake itself (it listens to the call over the sideband), never by this page. */
+  escalated: boolean;
+  escalation_reason: string | null;
+  escalation_urgency: string | null;
+  end_reason: string | null;
 }
 
 export interface CallEndIn {
@@ -49,7 +21,7 @@ export interface CallEndIn {
   reason?: string;
 }
 
-/** The slice of the stored call that /api/calls/end returns to the browser. */
+/** The slice of the stored call that /api/call/end returns to the browser. */
 export interface CallEnded {
   call_id: string;
   status: string;
@@ -61,3 +33,17 @@ export interface CallEnded {
 export interface ApiErrorBody {
   error: { code: string; message: string; details: unknown };
 }
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reasons this page ends a call with; callintake stores one on the call (at most 64 characters). */
+export type EndReason =
+  | "caller_hung_up"
+  | "page_closed"
+  | "call_refused"
+  | "connect_timeout"
+  | "connection_failed"
+  | "connection_lost"
+  | "connection_closed"
+  | "data_channel_closed"
+  | "client_error";

@@ -1,7 +1,16 @@
-"""A fake OpenAI Realtime API (GA shape): `POST /v1/realtime/client_secrets` and the `/v1/realtime` WebSocket.
+"""A fake OpenAI Realtime API (GA shape): `POST /v1/realtime/client_secrets`, the `/v1/realtime` WebSocket,
+and the WebRTC unified interface: `POST /v1/realtime/calls` (multipart, standard key), the sideband
+WebSocket `/v1/realtime?call_id=rtc_...` (no audio deltas; scriptable caller lines and browser overrides)
+and `POST /v1/realtime/calls/{id}/hangup`.
+
+With `FakeRealtime(webrtc=WebRTCMode())` (`--webrtc` standalone) `/v1/realtime/calls` is answered by the
+WebRTC simulator (simulator/webrtc.py, real ICE/DTLS/SRTP with aiortc), so a real browser can call it:
+the simulator's scripted caller lines go to the call's sidebands, the fake's own server events on a
+sideband are mirrored onto the browser's data channel, the browser closing its peer ends the call, and
+a hang-up closes the peer. Off by default.
 
 It records every request and client event, answers with scriptable responses, and runs standalone as the
-local simulator: `python -m tests.fakes.openai_realtime --port 8787` (see `main`).
+local simulator: `python -m simulator.realtime --port 8787` (see `main`).
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from starlette.applications import Starlette
@@ -26,6 +35,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+if TYPE_CHECKING:
+    from simulator.webrtc import ScriptedLine, SimulatedCall, WebRTCSimulator
 
 Event = dict[str, Any]
 T = TypeVar("T")
@@ -113,9 +125,47 @@ class Behaviour:
     respond_every_ms: int | None = None  # caller-audio driven turns, see FakeConnection._caller_turn
     caller_transcripts: list[str] = field(default_factory=list)
     record_timing: bool = False
+    # Steps put first in the script by the first system message the client adds (what a server sends
+    # once it has escalated), e.g. the agent's end_call after the escalation.
+    after_system_message: list[ScriptedResponse] = field(default_factory=list)
 
     def clone(self) -> Behaviour:
-        return replace(self, script=list(self.script), caller_transcripts=list(self.caller_transcripts))
+        return replace(
+            self,
+            script=list(self.script),
+            caller_transcripts=list(self.caller_transcripts),
+            after_system_message=list(self.after_system_message),
+        )
+
+
+# A simulated caller's emergency: callintake's detection escalates on it (the browser test's line).
+EMERGENCY_LINE = "my dog just ate a whole bar of dark chocolate and is shaking"
+GOODBYE = AudioReply("Help is on the way: a colleague will call you back right now. Goodbye.", 3500)
+
+
+@dataclass(frozen=True)
+class WebRTCMode:
+    """Real WebRTC for `/v1/realtime/calls` (see the module docstring).
+
+    `caller_lines` are the simulator's scripted caller lines (`None`: the emergency line 2 s after the
+    data channel opened, once the browser's microphone carried sound). With `end_call_after_escalation`
+    the agent answers callintake's escalation with `end_call` and then says `goodbye`.
+    """
+
+    caller_lines: Sequence[ScriptedLine] | None = None
+    end_call_after_escalation: bool = True
+    goodbye: AudioReply = GOODBYE
+    greeting_seconds: float = 0.6
+
+    def script(self) -> list[ScriptedLine]:
+        from simulator.webrtc import ScriptedLine
+
+        if self.caller_lines is None:
+            return [ScriptedLine(EMERGENCY_LINE, at=2.0, on_speech=True)]
+        return list(self.caller_lines)
+
+    def end_call(self) -> FunctionCall:
+        return FunctionCall("end_call", {"reason": "escalated to a person"}, then_audio=self.goodbye)
 
 
 @dataclass(frozen=True)
@@ -279,13 +329,14 @@ class _Response:
 class FakeConnection:
     """One accepted WebSocket: what the client sent, what the fake sent, and hooks to push more."""
 
-    def __init__(self, ws: WebSocket, behaviour: Behaviour) -> None:
+    def __init__(self, ws: WebSocket, behaviour: Behaviour, call: FakeCall | None = None) -> None:
         self._ws = ws
         self.behaviour = behaviour
         self.headers: dict[str, str] = dict(ws.headers)
         self.query: dict[str, str] = dict(ws.query_params)
-        self.model: str | None = ws.query_params.get("model")
-        self.session: Event = _default_session(self.model or DEFAULT_MODEL)
+        self.call = call  # set for a sideband: audio goes over WebRTC, the session is the call's
+        self.model: str | None = ws.query_params.get("model") or (call.session.get("model") if call else None)
+        self.session: Event = call.session if call else _default_session(self.model or DEFAULT_MODEL)
         self.events: list[Event] = []  # every client event in order, except input_audio_buffer.append
         self.sent_events: list[Event] = []  # every server event in order, except response.output_audio.delta
         self.input_audio = bytearray()
@@ -301,6 +352,10 @@ class FakeConnection:
         self._last_item_id: str | None = None
         self._active: _Response | None = None
         self._responses = 0
+        #: WebRTC mode: what the fake sends here also goes onto the browser's data channel, and `speak`
+        #: plays a reply's audio (seconds) to the browser; a reply then lasts as long as its audio.
+        self.mirror: Callable[[Event], None] | None = None
+        self.speak: Callable[[float], None] | None = None
 
     # -- test-facing API ---------------------------------------------------------------------------
 
@@ -317,6 +372,11 @@ class FakeConnection:
 
     def queue(self, *steps: ScriptedResponse) -> None:
         self.behaviour.script.extend(steps)
+
+    async def caller_says(self, transcript: str, *steps: ScriptedResponse) -> None:
+        """A caller turn as server VAD reports it, with this transcript; answered by `steps` or the script."""
+        self.queue(*steps)
+        await self._caller_turn(transcript)
 
     def received(self, type_: str) -> list[Event]:
         return [event for event in self.events if event.get("type") == type_]
@@ -345,9 +405,11 @@ class FakeConnection:
         except (RuntimeError, WebSocketDisconnect) as exc:
             raise _Closed from exc
 
-    async def _send_event(self, event: Event) -> None:
+    async def _send_event(self, event: Event, *, mirror: bool = True) -> None:
         event.setdefault("event_id", _new_id("event"))
         self.sent_events.append(event)
+        if mirror and self.mirror is not None and event.get("type") != "error":
+            self.mirror(event)  # errors answer this socket's own client events; the browser sent none
         await self._send_text(orjson.dumps(event).decode())
 
     async def _emit(self, type_: str, **fields: Any) -> None:
@@ -443,6 +505,11 @@ class FakeConnection:
             await self._emit("input_audio_buffer.cleared")
         elif kind == "conversation.item.delete":
             await self._emit("conversation.item.deleted", item_id=event.get("item_id"))
+        elif kind == "output_audio_buffer.clear":
+            if self.call is None:
+                await self._error("invalid_value", "output_audio_buffer.clear is WebRTC/SIP only.", event)
+            else:
+                await self._emit("output_audio_buffer.cleared")
         elif kind not in _CLIENT_EVENTS:
             await self._error("invalid_value", f"Invalid value: {kind!r}.", event, param="type")
 
@@ -473,6 +540,9 @@ class FakeConnection:
             message = "Invalid type for 'item.output': expected a string."
             await self._error("invalid_type", message, event, param="item.output")
             return
+        if item.get("role") == "system" and self.behaviour.after_system_message:
+            self.behaviour.script[:0] = self.behaviour.after_system_message
+            self.behaviour.after_system_message = []
         stored = copy.deepcopy(item)
         stored.update(id=item.get("id") or _new_id("item"), object="realtime.item", status="completed")
         previous = event.get("previous_item_id", self._last_item_id)
@@ -521,7 +591,7 @@ class FakeConnection:
             "conversation.item.truncated", item_id=item_id, content_index=content_index, audio_end_ms=end_ms
         )
 
-    async def _caller_turn(self) -> None:
+    async def _caller_turn(self, transcript: str | None = None) -> None:
         """A turn as server VAD reports it; speech_started comes first so barge-in can be exercised."""
         behaviour = self.behaviour
         end_ms = len(self.input_audio) // self._in_bpm
@@ -538,7 +608,7 @@ class FakeConnection:
             "conversation.item.input_audio_transcription.completed",
             item_id=item_id,
             content_index=0,
-            transcript=transcripts.pop(0) if transcripts else "caller said something",
+            transcript=transcript or (transcripts.pop(0) if transcripts else "caller said something"),
             usage={"type": "duration", "seconds": (end_ms - start_ms) / 1000},
         )
         script = behaviour.script
@@ -570,12 +640,17 @@ class FakeConnection:
             await self._emit("response.created", response=response.body("in_progress"))
             if isinstance(step, FunctionCall):
                 await self._stream_function_call(response, step)
+            elif self.call is not None:
+                await self._stream_webrtc_audio(response, step)
             else:
                 await self._stream_audio(response, step)
             # Cleared before response.done goes out: the client may answer it with response.create at once.
             self._active = None
             status = "cancelled" if response.cancel_reason else "completed"
             await self._emit("response.done", response=response.body(status))
+            if self.call is not None and isinstance(step, AudioReply):
+                await asyncio.sleep(0.01)  # the browser finishes playing (kept short for tests)
+                await self._emit("output_audio_buffer.stopped", response_id=response.id)
         except _Closed:
             pass
         finally:
@@ -621,6 +696,31 @@ class FakeConnection:
             "response.output_item.done", response_id=response.id, output_index=index, item=dict(item)
         )
 
+    async def _stream_webrtc_audio(self, response: _Response, reply: AudioReply) -> None:
+        """A sideband sees the response but not its audio: no deltas, the buffer events instead."""
+        index, item_id = len(response.output), _new_id("item")
+        item: Event = {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant"}
+        item.update(status="in_progress", content=[])
+        response.output.append(item)
+        await self._emit(
+            "response.output_item.added", response_id=response.id, output_index=index, item=dict(item)
+        )
+        await self._emit("output_audio_buffer.started", response_id=response.id)
+        await asyncio.sleep(0)
+        if self.speak is not None:
+            self.speak(reply.audio_ms / 1000)
+            deadline = asyncio.get_running_loop().time() + reply.audio_ms / 1000
+            while not response.cancel_reason and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.02)
+        ids = {"response_id": response.id, "item_id": item_id, "output_index": index, "content_index": 0}
+        await self._emit("response.output_audio.done", **ids)
+        await self._emit("response.output_audio_transcript.done", **ids, transcript=reply.text)
+        item["status"] = "incomplete" if response.cancel_reason else "completed"
+        item["content"] = [{"type": "output_audio", "transcript": reply.text}]
+        await self._emit(
+            "response.output_item.done", response_id=response.id, output_index=index, item=dict(item)
+        )
+
     async def _stream_function_call(self, response: _Response, call: FunctionCall) -> None:
         index, item_id, call_id = len(response.output), _new_id("item"), call.call_id or _new_id("call")
         args = call.arguments if isinstance(call.arguments, str) else orjson.dumps(call.arguments).decode()
@@ -646,26 +746,274 @@ class FakeConnection:
             self.behaviour.script.insert(0, call.then_audio)
 
 
+def _multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]] | None:
+    """name -> (part content type, bytes) of a multipart/form-data body; None if it is not one."""
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return None
+    boundary = next(
+        (
+            v.strip().strip('"')
+            for k, _, v in (p.partition("=") for p in params.split(";"))
+            if k.strip() == "boundary"
+        ),
+        None,
+    )
+    if not boundary:
+        return None
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for chunk in body.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, sep, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            return None
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        name = next(
+            (
+                v.strip('"')
+                for k, _, v in (p.strip().partition("=") for p in disposition.split(";"))
+                if k == "name"
+            ),
+            None,
+        )
+        if name is None:
+            return None
+        parts[name] = (headers.get("content-type"), content.removesuffix(b"\r\n"))
+    return parts
+
+
+def _sdp_answer(call_id: str) -> str:
+    """A syntactically valid SDP answer (audio + the oai-events data channel)."""
+    lines = [
+        "v=0",
+        f"o=- {abs(hash(call_id)) % 10**12} 2 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0 1",
+        "a=msid-semantic: WMS",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "c=IN IP4 0.0.0.0",
+        "a=rtcp:9 IN IP4 0.0.0.0",
+        "a=ice-ufrag:fake",
+        "a=ice-pwd:fakefakefakefakefakefake",
+        "a=fingerprint:sha-256 " + ":".join(["AB"] * 32),
+        "a=setup:active",
+        "a=mid:0",
+        "a=sendrecv",
+        "a=rtcp-mux",
+        "a=rtpmap:111 opus/48000/2",
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+        "c=IN IP4 0.0.0.0",
+        "a=mid:1",
+        "a=sctp-port:5000",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@dataclass(eq=False)
+class FakeCall:
+    """One WebRTC call made through the unified interface; its sidebands share its session."""
+
+    id: str
+    session: Event
+    offer: bytes
+    ended: bool = False
+    hung_up: bool = False
+    sidebands: list[FakeConnection] = field(default_factory=list)
+
+
 class FakeRealtime:
     """Controller + state. `app` is the ASGI app; all recorded traffic is inspectable."""
 
     def __init__(
-        self, *, api_key: str = "sk-test-fake", delay_ms: float = 0.0, behaviour: Behaviour | None = None
+        self,
+        *,
+        api_key: str = "sk-simulator-not-openai",
+        delay_ms: float = 0.0,
+        behaviour: Behaviour | None = None,
+        webrtc: WebRTCMode | None = None,
     ) -> None:
         self.api_key = api_key
         self.delay_ms = delay_ms
         self.behaviour = behaviour or Behaviour()  # template, cloned for each connection
+        #: The WebRTC simulator answering /v1/realtime/calls; None (the default): a placeholder SDP answer.
+        self.webrtc: WebRTCSimulator | None = None
+        self._webrtc_tasks: set[asyncio.Task[None]] = set()
+        if webrtc is not None:
+            from simulator.webrtc import WebRTCSimulator
+
+            self.webrtc = WebRTCSimulator(
+                script=webrtc.script(),
+                greeting_seconds=webrtc.greeting_seconds,
+                on_server_event=self._caller_line_to_sidebands,
+            )
+            if webrtc.end_call_after_escalation:
+                self.behaviour.after_system_message.append(webrtc.end_call())
         self.secret_requests: list[RecordedRequest] = []
         self.connections: list[FakeConnection] = []
         self.reject_ws_with: int | None = None
         self.minted: set[str] = set()  # ephemeral keys issued; they open sockets too, as real ones do
+        self.call_requests: list[RecordedRequest] = []  # POST /v1/realtime/calls (json: the session part)
+        self.calls: dict[str, FakeCall] = {}
+        self.hangups: list[str] = []
         self._http_script: deque[_Fail | _Stall] = deque()
         self.app = Starlette(
             routes=[
                 Route("/v1/realtime/client_secrets", self._mint, methods=["POST"]),
+                Route("/v1/realtime/calls", self._create_call, methods=["POST"]),
+                Route("/v1/realtime/calls/{call_id}/hangup", self._hangup, methods=["POST"]),
                 WebSocketRoute("/v1/realtime", self._realtime_socket),
             ]
         )
+
+    # -- WebRTC calls: what a test does on the browser's side ----------------------------------------
+
+    async def wait_for_call(self, n: int = 1, timeout: float = 5) -> FakeCall:
+        """The n-th (1-based) WebRTC call created."""
+        return await _poll(
+            lambda: list(self.calls.values())[n - 1] if len(self.calls) >= n else None, timeout, f"call #{n}"
+        )
+
+    async def wait_for_sideband(self, call_id: str, n: int = 1, timeout: float = 5) -> FakeConnection:
+        """The n-th (1-based) sideband attached to this call."""
+        call = self.calls[call_id]
+        return await _poll(
+            lambda: call.sidebands[n - 1] if len(call.sidebands) >= n else None, timeout, f"sideband #{n}"
+        )
+
+    async def browser_session_update(self, call_id: str, session: Event) -> None:
+        """The browser sends session.update over its data channel: every sideband sees session.updated."""
+        call = self.calls[call_id]
+        _merge(call.session, {key: value for key, value in session.items() if key != "model"})
+        for conn in call.sidebands:
+            if not conn.closed:
+                await conn.send_event({"type": "session.updated", "session": copy.deepcopy(call.session)})
+
+    async def aclose(self) -> None:
+        """WebRTC mode: close every simulated peer (the server's shutdown; nothing to do otherwise)."""
+        for task in list(self._webrtc_tasks):
+            task.cancel()
+        await asyncio.gather(*self._webrtc_tasks, return_exceptions=True)
+        if self.webrtc is not None:
+            await self.webrtc.close()
+
+    async def _caller_line_to_sidebands(self, call_id: str, event: Event) -> None:
+        # The simulator already put the event on the data channel; the sidebands see it as well.
+        call = self.calls.get(call_id)
+        for conn in list(call.sidebands) if call else []:
+            if not conn.closed:
+                with contextlib.suppress(_Closed):
+                    await conn._send_event(dict(event), mirror=False)
+
+    def _attach_browser(self, connection: FakeConnection, call_id: str) -> None:
+        def peer() -> SimulatedCall | None:
+            return self.webrtc.calls.get(call_id) if self.webrtc is not None else None
+
+        def mirror(event: Event) -> None:
+            if (found := peer()) is not None:
+                found.send_event(event)
+
+        def speak(seconds: float) -> None:
+            if (found := peer()) is not None:
+                found.speak(seconds)
+
+        connection.mirror, connection.speak = mirror, speak
+
+    async def _webrtc_answer(self, call_id: str, offer: bytes) -> Response | None:
+        """The simulator's answer for this call, or the 400 for an offer it cannot answer."""
+        assert self.webrtc is not None
+        try:
+            answer = await self.webrtc.answer(offer.decode(errors="replace"), call_id=call_id)
+        except ValueError:
+            del self.calls[call_id]
+            return _json_response(400, _error_body("Invalid SDP offer.", "invalid_offer", "sdp"))
+        task = asyncio.ensure_future(self._ends_when_peer_closes(call_id))
+        self._webrtc_tasks.add(task)
+        task.add_done_callback(self._webrtc_tasks.discard)
+        headers = {"Location": f"/v1/realtime/calls/{call_id}"}
+        return Response(answer, status_code=201, media_type="application/sdp", headers=headers)
+
+    async def _ends_when_peer_closes(self, call_id: str) -> None:
+        assert self.webrtc is not None
+        peer = self.webrtc.calls.get(call_id)
+        if peer is None:
+            return
+        await peer.closed.wait()
+        call = self.calls.get(call_id)
+        if call is not None and not call.ended:
+            await self.browser_hangs_up(call_id)
+
+    async def browser_hangs_up(self, call_id: str, *, close_sidebands: bool = True) -> None:
+        """The browser closes its peer connection: the call ends (and, unless told not to, its
+        sidebands close cleanly; agents-js #684 reports that sometimes they do not)."""
+        call = self.calls[call_id]
+        call.ended = True
+        if close_sidebands:
+            for conn in call.sidebands:
+                await conn.close(1000, "call ended")
+
+    async def _create_call(self, request: Request) -> Response:
+        raw = await request.body()
+        parts = _multipart(request.headers.get("content-type", ""), raw)
+        session_part = parts.get("session") if parts else None
+        try:
+            session = orjson.loads(session_part[1]) if session_part else None
+        except orjson.JSONDecodeError:
+            session = None
+        self.call_requests.append(RecordedRequest(dict(request.headers), session, time.time()))
+        if self._http_script:
+            action = self._http_script.popleft()
+            if isinstance(action, _Fail):
+                return _json_response(action.status, action.body)
+            await _sleep_unless_disconnected(request, action.seconds)
+        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            # The multipart shape takes the standard key only (an ephemeral key posts raw SDP).
+            return _json_response(401, _error_body("Incorrect API key provided.", "invalid_api_key"))
+        if parts is None or set(parts) != {"sdp", "session"}:
+            return _json_response(400, _error_body("Expected multipart parts 'sdp' and 'session'.", None))
+        sdp_type, sdp = parts["sdp"]
+        if (sdp_type or "").lower() != "application/sdp" or not sdp.startswith(b"v=0"):
+            return _json_response(400, _error_body("Invalid SDP offer.", "invalid_offer", "sdp"))
+        if (session_part[1] if session_part else None) is None or session_part[0] != "application/json":
+            return _json_response(400, _error_body("Invalid 'session' part.", "invalid_value", "session"))
+        problem = _session_problem(session)
+        if problem is not None:
+            code, param, message = problem
+            return _json_response(400, _error_body(message, code, param))
+        assert isinstance(session, dict)
+        call_id = _new_id("rtc")
+        effective = _default_session(str(session.get("model") or DEFAULT_MODEL))
+        pcm = {"type": "audio/pcm", "rate": 24000}  # WebRTC: the browser's audio, never seen here
+        effective["audio"]["input"]["format"] = dict(pcm)
+        effective["audio"]["output"]["format"] = dict(pcm)
+        _merge(effective, {key: value for key, value in session.items() if key != "model"})
+        self.calls[call_id] = FakeCall(call_id, effective, sdp)
+        if self.webrtc is not None:
+            return await self._webrtc_answer(call_id, sdp)
+        headers = {"Location": f"/v1/realtime/calls/{call_id}"}
+        return Response(_sdp_answer(call_id), status_code=201, media_type="application/sdp", headers=headers)
+
+    async def _hangup(self, request: Request) -> Response:
+        call_id = request.path_params["call_id"]
+        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return _json_response(401, _error_body("Incorrect API key provided.", "invalid_api_key"))
+        self.hangups.append(call_id)
+        call = self.calls.get(call_id)
+        if call is None or call.ended:
+            return _json_response(
+                404, _error_body("No call found for the provided call_id.", "call_id_not_found")
+            )
+        call.ended = call.hung_up = True
+        for conn in call.sidebands:
+            await conn.close(1000, "call ended")
+        if self.webrtc is not None:
+            await self.webrtc.hangup(call_id)
+        return Response(status_code=200)
 
     def fail_next(self, status: int, body: Event | None = None, *, times: int = 1) -> None:
         self._http_script.extend(_Fail(status, body or _error_for_status(status)) for _ in range(times))
@@ -740,9 +1088,21 @@ class FakeRealtime:
             body = _error_body("Incorrect API key provided.", "invalid_api_key")
             await ws.send_denial_response(_json_response(401, body))
             return
-        connection = FakeConnection(ws, self.behaviour.clone())
+        call: FakeCall | None = None
+        if "call_id" in ws.query_params:
+            call = self.calls.get(ws.query_params["call_id"])
+            standard = ws.headers.get("authorization") == f"Bearer {self.api_key}"
+            if call is None or call.ended or not standard:  # ephemeral keys get this 404 too (2026-09)
+                body = _error_body("No session found for the provided call_id.", "call_id_not_found")
+                await ws.send_denial_response(_json_response(404, body))
+                return
+        connection = FakeConnection(ws, self.behaviour.clone(), call)
+        if call is not None and self.webrtc is not None:
+            self._attach_browser(connection, call.id)
         await ws.accept()
         self.connections.append(connection)
+        if call is not None:
+            call.sidebands.append(connection)
         try:
             if "openai-beta" in connection.headers:
                 await connection._error("beta_api_shape_disabled", "The Realtime beta API shape is disabled.")
@@ -772,16 +1132,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the fake standalone (the local simulator, and the benchmarks' upstream)."""
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.openai_realtime", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m simulator.realtime", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed)")
-    parser.add_argument("--api-key", default="sk-test-fake")
+    parser.add_argument("--api-key", default="sk-simulator-not-openai")
     parser.add_argument("--delay-ms", type=float, default=0.0, help="delay before each client_secrets answer")
     parser.add_argument(
         "--respond-every-ms", type=int, default=None, help="reply after this much caller audio"
     )
     parser.add_argument("--reply-audio-ms", type=int, default=600)
     parser.add_argument("--realtime-factor", type=float, default=None, help="pace audio at N x real time")
+    parser.add_argument(
+        "--webrtc", action="store_true", help="answer /v1/realtime/calls with the real WebRTC simulator"
+    )
+    parser.add_argument(
+        "--caller-line", action="append", help="with --webrtc: a scripted caller line (repeatable)"
+    )
+    parser.add_argument(
+        "--caller-line-at", type=float, default=2.0, help="with --webrtc: seconds before each caller line"
+    )
+    parser.add_argument(
+        "--no-end-call", action="store_true", help="with --webrtc: no end_call after the escalation"
+    )
+    parser.add_argument(
+        "--any-address",
+        action="store_true",
+        help="with --webrtc: ICE on every interface, for a browser on another machine (default: loopback)",
+    )
     args = parser.parse_args(argv)
 
     behaviour = Behaviour(
@@ -789,7 +1166,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         reply_audio_ms=args.reply_audio_ms,
         realtime_factor=args.realtime_factor,
     )
-    fake = FakeRealtime(api_key=args.api_key, delay_ms=args.delay_ms, behaviour=behaviour)
+    webrtc: WebRTCMode | None = None
+    if args.webrtc:
+        from simulator.webrtc import ScriptedLine, use_host_addresses
+
+        if args.any_address:
+            use_host_addresses(None)
+        lines = [
+            ScriptedLine(text, at=args.caller_line_at, on_speech=True) for text in args.caller_line or []
+        ]
+        webrtc = WebRTCMode(caller_lines=lines or None, end_call_after_escalation=not args.no_end_call)
+    fake = FakeRealtime(api_key=args.api_key, delay_ms=args.delay_ms, behaviour=behaviour, webrtc=webrtc)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

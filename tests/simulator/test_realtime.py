@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.fakes.openai_realtime import (
+from simulator.realtime import (
     AudioReply,
     Behaviour,
     CloseSocket,
@@ -27,7 +27,7 @@ from tests.fakes.openai_realtime import (
 )
 from tests.fakes.server import LoopbackServer, serve
 
-KEY = "sk-test-fake"
+KEY = "sk-simulator-not-openai"
 SESSION = {
     "type": "realtime",
     "model": "gpt-realtime-2.1",
@@ -667,11 +667,138 @@ async def test_client_hangup_is_recorded(fake: FakeRealtime, server: LoopbackSer
     assert await conn.wait_closed() == 1000
 
 
+# -- the WebRTC unified interface: POST /v1/realtime/calls, the sideband, hangup ------------------------
+
+OFFER = b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+CALL_SESSION = {**SESSION, "instructions": "Be brief.", "tools": []}
+
+
+async def create_call(
+    http: httpx.AsyncClient, *, key: str = KEY, session: Any = CALL_SESSION, sdp: bytes = OFFER
+) -> httpx.Response:
+    files = {
+        "sdp": (None, sdp, "application/sdp"),
+        "session": (None, orjson.dumps(session), "application/json"),
+    }
+    return await http.post("/realtime/calls", files=files, headers=auth(key))
+
+
+def open_sideband(server: LoopbackServer, call_id: str, *, key: str = KEY) -> Any:
+    return connect(f"{server.ws_url}/v1/realtime?call_id={call_id}", additional_headers=auth(key))
+
+
+async def test_create_call_answers_sdp_with_location(fake: FakeRealtime, http: httpx.AsyncClient) -> None:
+    response = await create_call(http)
+
+    assert response.status_code == 201 and response.headers["content-type"] == "application/sdp"
+    call_id = response.headers["location"].rpartition("/")[2]
+    assert response.headers["location"] == f"/v1/realtime/calls/{call_id}" and call_id.startswith("rtc_")
+    lines = response.text.split("\r\n")
+    assert lines[0] == "v=0" and lines[-1] == "" and any(line.startswith("m=audio") for line in lines)
+    assert all(line[1] == "=" for line in lines if line)
+    assert fake.calls[call_id].offer == OFFER and fake.calls[call_id].session["instructions"] == "Be brief."
+    assert fake.call_requests[0].json == CALL_SESSION
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [({"key": "sk-wrong"}, 401), ({"sdp": b"hello"}, 400), ({"session": {"model": "x"}}, 400)],
+    ids=["wrong-key", "not-sdp", "not-realtime-session"],
+)
+async def test_create_call_refuses_bad_requests(
+    fake: FakeRealtime, http: httpx.AsyncClient, kwargs: dict[str, Any], status: int
+) -> None:
+    response = await create_call(http, **kwargs)
+
+    assert response.status_code == status and fake.calls == {}
+
+
+async def test_create_call_needs_multipart(fake: FakeRealtime, http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/realtime/calls", content=OFFER, headers={**auth(), "Content-Type": "application/sdp"}
+    )
+
+    assert response.status_code == 400 and fake.calls == {}
+
+
+async def test_sideband_for_unknown_call_is_http_404(server: LoopbackServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        await open_sideband(server, "rtc_nope")
+
+    assert refused.value.response.status_code == 404
+    assert b"call_id_not_found" in refused.value.response.body
+
+
+async def test_sideband_with_ephemeral_key_is_404(server: LoopbackServer, http: httpx.AsyncClient) -> None:
+    call_id = (await create_call(http)).headers["location"].rpartition("/")[2]
+    minted = (await http.post("/realtime/client_secrets", json={"session": SESSION}, headers=auth())).json()
+
+    with pytest.raises(InvalidStatus) as refused:
+        await open_sideband(server, call_id, key=minted["value"])
+
+    assert refused.value.response.status_code == 404
+
+
+async def test_sideband_sees_caller_lines_and_responses_without_audio(
+    fake: FakeRealtime, server: LoopbackServer, http: httpx.AsyncClient
+) -> None:
+    call_id = (await create_call(http)).headers["location"].rpartition("/")[2]
+    async with open_sideband(server, call_id) as ws:
+        created = await recv(ws)
+        conn = await fake.wait_for_sideband(call_id)
+        await conn.caller_says("I need an appointment", AudioReply("Sure, when?", 300))
+        events = await recv_until(ws, "output_audio_buffer.stopped")
+
+    assert created["type"] == "session.created" and created["session"]["instructions"] == "Be brief."
+    transcripts = [e["transcript"] for e in events if e["type"].endswith("transcription.completed")]
+    assert transcripts == ["I need an appointment"]
+    assert [e["transcript"] for e in events if e["type"] == "response.output_audio_transcript.done"] == [
+        "Sure, when?"
+    ]
+    assert "response.output_audio.delta" not in [e["type"] for e in events]
+    assert types(events).index("output_audio_buffer.started") < types(events).index("response.done")
+
+
+async def test_sideband_function_call_and_browser_override(
+    fake: FakeRealtime, server: LoopbackServer, http: httpx.AsyncClient
+) -> None:
+    call_id = (await create_call(http)).headers["location"].rpartition("/")[2]
+    async with open_sideband(server, call_id) as ws:
+        await recv(ws)
+        conn = await fake.wait_for_sideband(call_id)
+        await conn.caller_says("Hurry", FunctionCall("end_call", {"reason": "done"}, call_id="call_9"))
+        done = await recv_until(ws, "response.function_call_arguments.done")
+        await fake.browser_session_update(call_id, {"type": "realtime", "instructions": "Other."})
+        updated = (await recv_until(ws, "session.updated"))[-1]
+
+    assert (done[-1]["call_id"], done[-1]["name"]) == ("call_9", "end_call")
+    assert updated["session"]["instructions"] == "Other." == fake.calls[call_id].session["instructions"]
+
+
+async def test_hangup_ends_the_call_and_its_sidebands(
+    fake: FakeRealtime, server: LoopbackServer, http: httpx.AsyncClient
+) -> None:
+    call_id = (await create_call(http)).headers["location"].rpartition("/")[2]
+    async with open_sideband(server, call_id) as ws:
+        await recv(ws)
+        first = await http.post(f"/realtime/calls/{call_id}/hangup", headers=auth())
+        with pytest.raises(ConnectionClosed):
+            while True:
+                await recv(ws)
+    again = await http.post(f"/realtime/calls/{call_id}/hangup", headers=auth())
+    with pytest.raises(InvalidStatus) as refused:
+        await open_sideband(server, call_id)
+
+    assert (first.status_code, again.status_code) == (200, 404)
+    assert refused.value.response.status_code == 404
+    assert fake.hangups == [call_id, call_id] and fake.calls[call_id].hung_up
+
+
 async def test_main_serves_standalone() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.fakes.openai_realtime",
+        "simulator.realtime",
         "--port",
         "0",
         cwd=Path(__file__).parents[2],
