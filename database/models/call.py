@@ -6,7 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.base import Base, JSONType, UTCDateTime, utcnow
@@ -21,6 +33,14 @@ class Call(Base):
         Index("ix_calls_org_status_started", "organization_id", "status", "started_at", "id"),
         Index("ix_calls_org_escalated_started", "organization_id", "escalated", "started_at", "id"),
         Index("ix_calls_org_urgency_started", "organization_id", "urgency", "started_at", "id"),
+        # The retention job walks an org's calls whose transcript is still there, oldest first.
+        Index(
+            "ix_calls_org_started_unpurged",
+            "organization_id",
+            "started_at",
+            postgresql_where=text("transcript_purged_at IS NULL"),
+            sqlite_where=text("transcript_purged_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -38,6 +58,8 @@ class Call(Base):
     urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     twilio_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # The OpenAI Realtime call (`rtc_...`) of a browser call over the unified interface.
+    openai_call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     from_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     caller_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     config_version: Mapped[int] = mapped_column(Integer)
@@ -45,3 +67,10 @@ class Call(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
     persisted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
+    # Issue 11: the voicemail an overflowed phone call left; retention and erasure marks (the row is
+    # kept as the tombstone, with who erased it: an API key id, never caller data).
+    recording_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    transcript_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    intake_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    content_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    content_erased_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.base import Base, JSONType, UTCDateTime
@@ -14,6 +14,8 @@ from database.base import Base, JSONType, UTCDateTime
 
 class CallIntake(Base):
     __tablename__ = "call_intakes"
+    # The retention job deletes an org's intakes completed before its cut-off (issue 11).
+    __table_args__ = (Index("ix_call_intakes_org_completed", "organization_id", "completed_at"),)
 
     call_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True

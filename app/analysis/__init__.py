@@ -1,0 +1,1 @@
+"""Post-call analysis: summary, structured extraction of the intake, disposition, reconciliation."""

@@ -1,0 +1,1 @@
+"""After-the-call events: the durable outbox (webhooks) and the live event stream per org (SSE)."""

@@ -1,0 +1,200 @@
+"""The hooks the call lifecycle calls as it records live events (one line each at the call site).
+
+Each publishes the event to the live stream (SSE); escalation, intake and call start also go to the
+outbox, in a short transaction of their own, so a pager hears about an emergency during the call.
+The hooks never raise into a call: a failure is logged (without content) and the call goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.calls.live_store import LiveStore
+from app.events import outbox
+from app.events.stream import EventHub, EventLog
+from app.observability import observe_call_event
+
+log = logging.getLogger("callintake.events")
+
+# Live-store event type -> live stream event type.
+STREAM_TYPES = {
+    "call_started": "call.started",
+    "detection": "call.detection",
+    "escalated": "call.escalated",
+    "intake_completed": "intake.completed",
+    "end_requested": "call.ending",
+    "transfer_finished": "call.transfer_finished",
+    "call_ended": "call.ended",
+}
+OUTBOX_TYPES = {
+    "call_started": "call.started",
+    "escalated": "call.escalated",
+    "intake_completed": "intake.completed",
+    "transfer_finished": "call.transfer_finished",
+}
+
+
+@dataclass
+class LiveBus:
+    log: EventLog
+    hub: EventHub
+    session_factory: async_sessionmaker[AsyncSession]
+
+
+_BUSES: weakref.WeakKeyDictionary[LiveStore, LiveBus] = weakref.WeakKeyDictionary()
+
+
+def bind(live: LiveStore, bus: LiveBus) -> None:
+    _BUSES[live] = bus
+
+
+def unbind(live: LiveStore) -> None:
+    _BUSES.pop(live, None)
+
+
+def bus_for(live: LiveStore) -> LiveBus | None:
+    return _BUSES.get(live)
+
+
+def _outbox_data(
+    type_: str, call_id: str, data: Mapping[str, Any], intake: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    if type_ == "escalated":
+        urgency = data.get("urgency")
+        source = data.get("source") or "tool"
+        category = data.get("category") or (
+            "emergency" if urgency == "emergency" else "human_request" if source == "detection" else "urgent"
+        )
+        return {"call_id": call_id, "category": category, "source": source, "urgency": urgency}
+    if type_ == "intake_completed":
+        return {
+            "call_id": call_id,
+            "urgency": (intake or {}).get("urgency", data.get("urgency")),
+            "summary": (intake or {}).get("summary"),
+            "data": (intake or {}).get("data"),
+        }
+    return {"call_id": call_id, **{k: v for k, v in data.items() if k not in ("prompt_hash",)}}
+
+
+async def record(
+    live: LiveStore,
+    *,
+    org_id: uuid.UUID | str,
+    call_id: uuid.UUID | str,
+    event: Mapping[str, Any],
+    intake: Mapping[str, Any] | None = None,
+) -> None:
+    """After `live.add_event(...)` (or create_call): publish it, and write the outbox row it implies."""
+    observe_call_event(org_id, event)  # issue 12: escalation metrics and trace event
+    bus = _BUSES.get(live)
+    if bus is None:
+        return
+    org, call, type_ = str(org_id), str(call_id), str(event["type"])
+    data = dict(event.get("data") or {})
+    at = event.get("at")
+    at_text = at.isoformat() if isinstance(at, datetime) else str(at or datetime.now(UTC).isoformat())
+    try:
+        payload = {"call_id": call, "at": at_text, **data}
+        if type_ == "intake_completed" and intake is not None:
+            payload["intake"] = {"data": intake.get("data"), "summary": intake.get("summary")}
+        await bus.log.append(org, call, STREAM_TYPES.get(type_, f"call.{type_}"), payload)
+        if type_ == "call_started":
+            await bus.log.set_live(org, call, datetime.fromisoformat(at_text).timestamp())
+        elif type_ == "call_ended":
+            await bus.log.set_live(org, call, None)
+    except Exception as exc:
+        log.warning(
+            "live_event_publish_failed", extra={"event_type": type_, "error_type": type(exc).__name__}
+        )
+    outbox_type = OUTBOX_TYPES.get(type_)
+    if outbox_type is None:
+        return
+    try:
+        async with bus.session_factory() as session, session.begin():
+            await outbox.enqueue(
+                session,
+                org_id=uuid.UUID(org),
+                type_=outbox_type,
+                call_id=uuid.UUID(call),
+                data=_outbox_data(type_, call, {**data, "at": at_text}, intake),
+                at=datetime.fromisoformat(at_text),
+            )
+    except Exception as exc:
+        log.warning("live_outbox_write_failed", extra={"event_type": type_, "error_type": type(exc).__name__})
+
+
+async def turns(
+    live: LiveStore,
+    *,
+    org_id: uuid.UUID | str,
+    call_id: uuid.UUID | str,
+    rows: Sequence[Mapping[str, Any]],
+    accepted: Sequence[int],
+) -> None:
+    """After `live.append_turns`: one `transcript.turn` per accepted turn (repeats are not re-sent)."""
+    bus = _BUSES.get(live)
+    if bus is None or not accepted:
+        return
+    taken = set(accepted)
+    pending = iter(accepted)
+    events: list[tuple[str, dict[str, Any]]] = []
+    for row in rows:
+        seq = row.get("seq")
+        if seq is None:
+            seq = next(pending, None)
+        elif seq not in taken:
+            continue
+        else:
+            next(pending, None)
+        if seq is None:
+            continue
+        text = {"seq": seq, "speaker": row["speaker"], "text": row["text"], "at": row["at"]}
+        events.append(("transcript.turn", {"call_id": str(call_id), **text}))
+    try:
+        await bus.log.append_many(str(org_id), str(call_id), events)
+    except Exception as exc:
+        log.warning(
+            "live_event_publish_failed", extra={"event_type": "turn", "error_type": type(exc).__name__}
+        )
+
+
+async def tool_called(
+    live: LiveStore,
+    *,
+    org_id: uuid.UUID | str,
+    call_id: uuid.UUID | str,
+    name: str,
+    tool_call_id: str | None,
+    at: datetime,
+) -> None:
+    """After a tool call is applied: `tool.called` with its name (arguments travel in their own events)."""
+    bus = _BUSES.get(live)
+    if bus is None:
+        return
+    data = {"call_id": str(call_id), "at": at.isoformat(), "name": name, "tool_call_id": tool_call_id}
+    try:
+        await bus.log.append(str(org_id), str(call_id), "tool.called", data)
+    except Exception as exc:
+        log.warning(
+            "live_event_publish_failed", extra={"event_type": "tool", "error_type": type(exc).__name__}
+        )
+
+
+async def call_ended(
+    live: LiveStore, *, org_id: uuid.UUID | str, call_id: uuid.UUID | str, status: str, end_reason: str | None
+) -> None:
+    """After finalize committed: `call.ended` on the stream and the call leaves the org's live list."""
+    event = {
+        "type": "call_ended",
+        "at": datetime.now(UTC).isoformat(),
+        "data": {"status": status, "end_reason": end_reason},
+    }
+    await record(live, org_id=org_id, call_id=call_id, event=event)

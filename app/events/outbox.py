@@ -1,0 +1,150 @@
+"""The durable outbox: events written inside the caller's transaction, fanned out to webhooks later.
+
+A row exists only if the transaction that wrote it committed, so nothing is sent for a rollback;
+once committed the dispatcher delivers it eventually, whichever process dies. A commit also wakes
+the in-process dispatcher at once (no wait for its next poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from database.base import utcnow
+from database.models import OutboxEvent
+
+# What an endpoint may subscribe to; `webhook.test` is sent only by the test route.
+EVENT_TYPES: Final = (
+    "call.started",
+    "call.escalated",
+    "call.transfer_finished",
+    "intake.completed",
+    "call.ended",
+    "call.analyzed",
+    "webhook_endpoint.disabled",
+)
+TEST_EVENT: Final = "webhook.test"
+
+_wakers: set[asyncio.Event] = set()
+_WAKE_FLAG = "callintake_outbox_wake"
+
+
+def add_waker(wake: asyncio.Event) -> None:
+    _wakers.add(wake)
+
+
+def remove_waker(wake: asyncio.Event) -> None:
+    _wakers.discard(wake)
+
+
+def wake_dispatchers() -> None:
+    for wake in list(_wakers):
+        wake.set()
+
+
+def _on_commit(session: Session) -> None:
+    if session.info.pop(_WAKE_FLAG, None):
+        wake_dispatchers()
+
+
+def _on_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Wake the in-process dispatcher once this session commits (never on a rollback)."""
+    sync = session.sync_session
+    sync.info[_WAKE_FLAG] = True
+    if not event.contains(sync, "after_commit", _on_commit):
+        event.listen(sync, "after_commit", _on_commit)
+        event.listen(sync, "after_rollback", _on_rollback)
+
+
+def message_id(event_id: uuid.UUID) -> str:
+    """The Standard Webhooks `webhook-id`: derived from the event, so every attempt carries the same."""
+    return f"msg_{event_id.hex}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    type_: str,
+    data: Mapping[str, Any],
+    call_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> uuid.UUID:
+    """Write one event in the session's transaction; the caller commits (or rolls back) it."""
+    if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
+        raise ValueError(f"unknown outbox event type: {type_}")
+    event_id = uuid.uuid4()
+    await session.execute(
+        insert(OutboxEvent).values(
+            id=event_id,
+            organization_id=org_id,
+            call_id=call_id,
+            type=type_,
+            data=dict(data),
+            created_at=at or utcnow(),
+        )
+    )
+    wake_after_commit(session)
+    return event_id
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def call_ended_data(call: Mapping[str, Any], intake: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The thin `call.ended` data: ids, outcome, escalation and intake; never the caller's number."""
+    escalation = None
+    if call.get("escalated"):
+        escalation = {"reason": call.get("escalation_reason"), "urgency": call.get("escalation_urgency")}
+    return {
+        "call_id": str(call["id"]),
+        "channel": call.get("channel"),
+        "status": call.get("status"),
+        "end_reason": call.get("end_reason"),
+        "started_at": _iso(call.get("started_at")),
+        "ended_at": _iso(call.get("ended_at")),
+        "duration_seconds": call.get("duration_seconds"),
+        "urgency": call.get("urgency"),
+        "escalated": bool(call.get("escalated")),
+        "escalation": escalation,
+        "turn_count": call.get("turn_count"),
+        "intake": None
+        if intake is None
+        else {
+            "data": intake.get("data"),
+            "urgency": intake.get("urgency"),
+            "summary": intake.get("summary"),
+            "completed_at": _iso(intake.get("completed_at")),
+        },
+    }
+
+
+async def enqueue_call_ended(
+    session: AsyncSession, *, call: Mapping[str, Any], intake: Mapping[str, Any] | None
+) -> uuid.UUID:
+    """`call.ended`, from the rows finalize inserts, inside finalize's transaction."""
+    return await enqueue(
+        session,
+        org_id=call["organization_id"],
+        type_="call.ended",
+        call_id=call["id"],
+        data=call_ended_data(call, intake),
+        at=call.get("ended_at"),
+    )
+
+
+async def call_ended_hook(session: AsyncSession, ended: Any) -> None:
+    """`call.ended`, as an end hook: written in the transaction that stores the call."""
+    await enqueue_call_ended(session, call=ended.rows.call, intake=ended.rows.intake)

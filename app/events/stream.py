@@ -1,0 +1,348 @@
+"""The live event log and its in-process fan-out.
+
+Storage: Redis Streams in production, one per call (`call:{<id>}:stream`, the live store's hash tag)
+and one per org (`org:{<id>}:stream`), each capped with `MAXLEN ~`; an in-memory twin for the
+embedded default. Entry ids are Redis stream ids (`<ms>-<seq>`), used as SSE `id:` for resume.
+
+Fan-out: one reader task per stream key per process (not one Redis connection per subscriber);
+each subscriber has a bounded queue, and a subscriber that falls behind is dropped (it resumes
+with Last-Event-ID) instead of growing server memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import orjson
+from redis.asyncio import BlockingConnectionPool, Redis
+
+log = logging.getLogger("callintake.events")
+
+_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+def call_key(call_id: str) -> str:
+    return f"call:{{{call_id}}}:stream"
+
+
+def org_key(org_id: str) -> str:
+    return f"org:{{{org_id}}}:stream"
+
+
+def org_live_key(org_id: str) -> str:
+    return f"org:{{{org_id}}}:live"
+
+
+def parse_id(value: str) -> tuple[int, int] | None:
+    if not _ID.match(value):
+        return None
+    ms, seq = value.split("-")
+    return int(ms), int(seq)
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    id: str
+    type: str
+    data: dict[str, Any]
+
+    @functools.cached_property
+    def wire(self) -> bytes:
+        """The SSE message, encoded once per event however many subscribers get it."""
+        return f"id: {self.id}\nevent: {self.type}\ndata: {self.encoded()}\n\n".encode()
+
+    @property
+    def position(self) -> tuple[int, int]:
+        parsed = parse_id(self.id)
+        assert parsed is not None
+        return parsed
+
+    def encoded(self) -> str:
+        return orjson.dumps({"type": self.type, **self.data}).decode()
+
+
+def _decode(entry_id: str, fields: dict[str, str]) -> LiveEvent:
+    return LiveEvent(entry_id, fields["type"], orjson.loads(fields["data"]))
+
+
+class EventLog(ABC):
+    """Append to and read from bounded per-call and per-org streams; and the org's live-call index."""
+
+    async def append(self, org_id: str, call_id: str | None, type_: str, data: dict[str, Any]) -> None:
+        await self.append_many(org_id, call_id, [(type_, data)])
+
+    @abstractmethod
+    async def append_many(
+        self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Append events in order to the org's stream (and the call's), in one round trip."""
+
+    @abstractmethod
+    async def read_after(self, key: str, after: str, count: int = 1000) -> list[LiveEvent] | None:
+        """Entries after `after`, oldest first; None if some were already trimmed away (a gap)."""
+
+    @abstractmethod
+    async def last_id(self, key: str) -> str: ...
+
+    @abstractmethod
+    async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
+        """Wait up to `wait_seconds` for entries after `after`."""
+
+    @abstractmethod
+    async def set_live(self, org_id: str, call_id: str, started: float | None) -> None:
+        """Add the call to the org's live index (`started` given) or remove it (None)."""
+
+    @abstractmethod
+    async def live_calls(self, org_id: str, limit: int) -> list[str]:
+        """The org's live call ids, newest first."""
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisEventLog(EventLog):
+    def __init__(self, redis: Redis, *, call_maxlen: int, org_maxlen: int, ttl_seconds: int) -> None:
+        self._r = redis
+        self._call_maxlen = call_maxlen
+        self._org_maxlen = org_maxlen
+        self._ttl = ttl_seconds
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisEventLog:
+        # A burst of (re)connecting streams waits for a connection rather than failing on the pool cap.
+        pool = BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=200, timeout=5)
+        return cls(Redis.from_pool(pool), **kwargs)  # the client owns (and closes) the pool
+
+    async def close(self) -> None:
+        await self._r.aclose()
+
+    async def append_many(
+        self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        if not events:
+            return
+        # Two streams in one round trip; they live in different slots, so not one transaction.
+        async with self._r.pipeline(transaction=False) as pipe:
+            for type_, data in events:
+                fields = {"type": type_, "data": orjson.dumps(data).decode()}
+                pipe.xadd(org_key(org_id), fields, maxlen=self._org_maxlen, approximate=True)  # type: ignore[arg-type]
+                if call_id is not None:
+                    pipe.xadd(call_key(call_id), fields, maxlen=self._call_maxlen, approximate=True)  # type: ignore[arg-type]
+            if call_id is not None:
+                pipe.expire(call_key(call_id), self._ttl)
+            await pipe.execute()
+
+    async def read_after(self, key: str, after: str, count: int = 1000) -> list[LiveEvent] | None:
+        position = parse_id(after)
+        if position is None:
+            return None
+        try:
+            info: dict[str, Any] = await self._r.xinfo_stream(key)
+        except Exception:  # no such stream: nothing kept, so anything older is a gap
+            return None if position > (0, 0) else []
+        # Trimming does not move max-deleted-entry-id; an id older than the first kept entry of a
+        # stream that lost entries is a gap (at worst a snapshot where a replay would have done).
+        first = info.get("first-entry")
+        first_position = parse_id(str(first[0])) if first else None
+        if int(info.get("entries-added", 0)) > int(info.get("length", 0)) and (
+            first_position is None or position < first_position
+        ):
+            return None
+        entries = cast(
+            list[tuple[str, dict[str, str]]], await self._r.xrange(key, min=f"({after}", max="+", count=count)
+        )
+        return [_decode(entry_id, fields) for entry_id, fields in entries]
+
+    async def last_id(self, key: str) -> str:
+        entries = await self._r.xrevrange(key, max="+", min="-", count=1)
+        return str(entries[0][0]) if entries else "0-0"
+
+    async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
+        found = cast(
+            list[tuple[str, list[tuple[str, dict[str, str]]]]],
+            await self._r.xread({key: after}, count=500, block=max(1, int(wait_seconds * 1000))),
+        )
+        return [_decode(entry_id, fields) for _, entries in found or [] for entry_id, fields in entries]
+
+    async def set_live(self, org_id: str, call_id: str, started: float | None) -> None:
+        if started is None:
+            await self._r.zrem(org_live_key(org_id), call_id)
+        else:
+            await self._r.zadd(org_live_key(org_id), {call_id: started})
+
+    async def live_calls(self, org_id: str, limit: int) -> list[str]:
+        return [str(m) for m in await self._r.zrevrange(org_live_key(org_id), 0, limit - 1)]
+
+
+@dataclass
+class _MemStream:
+    entries: deque[LiveEvent]
+    trimmed: tuple[int, int] = (0, 0)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class MemoryEventLog(EventLog):
+    """The embedded default: the same streams in process memory (one process, lost on restart)."""
+
+    def __init__(self, *, call_maxlen: int, org_maxlen: int) -> None:
+        self._streams: dict[str, _MemStream] = {}
+        self._maxlen = {"call": call_maxlen, "org": org_maxlen}
+        self._live: dict[str, dict[str, float]] = {}
+        self._last = (0, 0)
+
+    def _stream(self, key: str) -> _MemStream:
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _MemStream(deque())
+        return stream
+
+    def _next_id(self) -> str:
+        ms = int(time.time() * 1000)
+        self._last = (ms, 0) if ms > self._last[0] else (self._last[0], self._last[1] + 1)
+        return f"{self._last[0]}-{self._last[1]}"
+
+    async def append_many(
+        self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        targets = [(org_key(org_id), "org")]
+        if call_id is not None:
+            targets.append((call_key(call_id), "call"))
+        for type_, data in events:
+            for key, kind in targets:
+                stream = self._stream(key)
+                stream.entries.append(LiveEvent(self._next_id(), type_, data))
+                while len(stream.entries) > self._maxlen[kind]:
+                    stream.trimmed = stream.entries.popleft().position
+                stream.changed.set()
+                stream.changed = asyncio.Event()
+
+    async def read_after(self, key: str, after: str, count: int = 1000) -> list[LiveEvent] | None:
+        position = parse_id(after)
+        if position is None:
+            return None
+        stream = self._streams.get(key)
+        if stream is None:
+            return None if position > (0, 0) else []
+        if position < stream.trimmed:
+            return None
+        return [e for e in stream.entries if e.position > position][:count]
+
+    async def last_id(self, key: str) -> str:
+        stream = self._streams.get(key)
+        return stream.entries[-1].id if stream and stream.entries else "0-0"
+
+    async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
+        stream = self._stream(key)
+        found = await self.read_after(key, after)
+        if found:
+            return found
+        changed = stream.changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), wait_seconds)
+        return await self.read_after(key, after) or []
+
+    async def set_live(self, org_id: str, call_id: str, started: float | None) -> None:
+        calls = self._live.setdefault(org_id, {})
+        if started is None:
+            calls.pop(call_id, None)
+        else:
+            calls[call_id] = started
+
+    async def live_calls(self, org_id: str, limit: int) -> list[str]:
+        calls = self._live.get(org_id, {})
+        return sorted(calls, key=lambda c: calls[c], reverse=True)[:limit]
+
+
+class Subscription:
+    def __init__(self, hub: EventHub, key: str, size: int) -> None:
+        self.key = key
+        self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=size)
+        self.dropped = False
+        self._hub = hub
+
+    def offer(self, event: LiveEvent) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # The client reads slower than events arrive: let it go and resume by Last-Event-ID.
+            self.dropped = True
+            self._hub.drops += 1
+            self.close()
+            self.queue = asyncio.Queue(maxsize=1)  # frees the backlog at once
+
+    def close(self) -> None:
+        self._hub.unsubscribe(self)
+
+
+class EventHub:
+    """One reader per stream key with subscribers in this process, fanning out to their queues."""
+
+    def __init__(self, log_: EventLog, *, queue_size: int) -> None:
+        self.log = log_
+        self._queue_size = queue_size
+        self._subs: dict[str, set[Subscription]] = {}
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._started: dict[str, asyncio.Event] = {}
+        self.drops = 0
+
+    async def subscribe(self, key: str) -> Subscription:
+        """A queue of the key's events from (at latest) now; the caller replays older ones itself."""
+        sub = Subscription(self, key, self._queue_size)
+        self._subs.setdefault(key, set()).add(sub)
+        started = self._started.get(key)
+        if key not in self._readers or started is None:
+            # Registered before any await, so many subscribers arriving at once share one reader.
+            started = self._started[key] = asyncio.Event()
+            self._readers[key] = asyncio.create_task(self._read(key, started), name=f"events:{key}")
+        await started.wait()
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.key)
+        if subs is not None:
+            subs.discard(sub)
+
+    def subscribers(self, key: str) -> int:
+        return len(self._subs.get(key, ()))
+
+    async def _read(self, key: str, started: asyncio.Event) -> None:
+        try:
+            after = await self.log.last_id(key)
+        except Exception as exc:
+            log.warning("event_stream_read_failed", extra={"error_type": type(exc).__name__})
+            after = "0-0"
+        started.set()
+        try:
+            while self._subs.get(key):
+                try:
+                    events = await self.log.tail(key, after, wait_seconds=1.0)
+                except Exception as exc:
+                    log.warning("event_stream_read_failed", extra={"error_type": type(exc).__name__})
+                    await asyncio.sleep(0.5)
+                    continue
+                for event in events:
+                    after = event.id
+                    for sub in list(self._subs.get(key, ())):
+                        sub.offer(event)
+        finally:
+            self._readers.pop(key, None)
+            self._started.pop(key, None)
+            if not self._subs.get(key):
+                self._subs.pop(key, None)
+
+    async def aclose(self) -> None:
+        for task in list(self._readers.values()):
+            task.cancel()
+        await asyncio.gather(*self._readers.values(), return_exceptions=True)
+        await self.log.close()

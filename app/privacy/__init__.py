@@ -1,0 +1,1 @@
+"""Tenant privacy: redaction, retention, erasure and usage (issue 11)."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks per org: endpoints, Standard Webhooks signing, the dispatcher, the SSRF guard."""
