@@ -42,9 +42,15 @@ def run() -> None:
     print(f"  database: {database}; live call state: {live}", file=sys.stderr)
     if settings.platform_admin_key is None:
         print("  admin API disabled: set PLATFORM_ADMIN_KEY to create orgs and keys", file=sys.stderr)
-    # No access log: raw paths can carry phone numbers; our own logs name routes, not URLs.
+    # No access log: our own http_request lines name routes. log_config=None: our logging config
+    # (app/logging.py) owns uvicorn's loggers, and uvicorn's dictConfig would replace it.
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from app.calls.live_store import LiveStore
+from app.logging import bind_call_context
 from app.orgs.auth import OrgPrincipal, authenticate_org_key, check_platform_admin
 from app.settings import Settings
 from app.state import AppState
@@ -58,10 +59,14 @@ AdminAuth = Annotated[None, Depends(require_admin)]
 
 def require_scope(scope: str) -> Callable[..., Awaitable[OrgPrincipal]]:
     async def dependency(
-        session: DbSession, live: LiveStoreDep, authorization: Annotated[str | None, Header()] = None
+        conn: HTTPConnection,
+        session: DbSession,
+        live: LiveStoreDep,
+        authorization: Annotated[str | None, Header()] = None,
     ) -> OrgPrincipal:
         principal = await authenticate_org_key(session, live, authorization=authorization)
         principal.require_scope(scope)
+        bind_call_context(conn.path_params.get("call_id"), principal.org_id)  # issue 12: ids on log lines
         return principal
 
     return dependency

@@ -5,19 +5,24 @@
         ├── NotFound (404)  ── orgs.errors.OrgNotFound, calls.errors.CallNotFound, ...
         ├── Conflict (409)  ── orgs.errors.PhoneNumberTaken, calls.errors.CallAlreadyEnded, ...
         ├── Unauthorized (401), Forbidden (403), ValidationFailed (422)
-        ├── ServiceUnavailable (503) ── AdminNotConfigured, PersistenceUnavailable, DatabaseUnavailable
+        ├── ServiceUnavailable (503) ── AdminNotConfigured, DatabaseUnavailable, LiveStoreUnavailable,
+        │                               calls.errors.EndDeferred (PersistenceUnavailable, FinalizeInProgress)
         └── UpstreamError(retryable)   ── realtime.errors: UpstreamAuthFailed (502),
                                           UpstreamRejected (502), UpstreamTimeout (504),
                                           UpstreamUnavailable (502)
 
 Request validation errors (FastAPI/pydantic) are rendered in the same shape with code
-`validation_error` and one detail per bad field. Anything else is a bug: 500 `internal_error`,
-logged with its type only.
+`validation_error` and one detail per bad field. Only connection failures and time-outs are outages:
+PostgreSQL's become 503 `database_unavailable` (`is_database_outage`), Redis's 503
+`live_store_unavailable` (`is_live_store_outage`). Anything else, a data or integrity error included,
+is a bug: 500 `internal_error`, logged with its type only (never its values).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import uuid
 from typing import Any
 
@@ -25,7 +30,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
+from redis import exceptions as redis_errors
+from sqlalchemy import exc as sa_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("callintake.errors")
@@ -105,13 +111,67 @@ class DatabaseUnavailable(ServiceUnavailable):
     message = "the database is unreachable right now; retry shortly"
 
 
-def is_database_outage(exc: BaseException) -> bool:
-    """Connection-level failures mean 'try later'; data or SQL errors are bugs and must surface."""
-    if isinstance(exc, (IntegrityError, DataError, ProgrammingError)):
-        return False
-    if isinstance(exc, DBAPIError):
+class LiveStoreUnavailable(ServiceUnavailable):
+    code = "live_store_unavailable"
+    message = "the live call store is unreachable right now; retry shortly"
+
+
+# SQLSTATE classes that mean "the server is unreachable, overloaded or going away", not "your data is
+# wrong": 08 connection, 53 insufficient resources, 57 operator intervention (57014 is statement_timeout),
+# 58 system error, 40 transaction rollback (deadlock, serialization): all worth a retry.
+_OUTAGE_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+_OUTAGE_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+    }
+)
+
+
+def _is_network_failure(exc: BaseException) -> bool:
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
         return True
-    return isinstance(exc, (OSError, TimeoutError, ConnectionError))
+    return isinstance(exc, OSError) and exc.errno in _OUTAGE_ERRNOS
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Connection failures and time-outs mean 'try later'; data, integrity or SQL errors are bugs."""
+    if isinstance(exc, (sa_errors.TimeoutError, sa_errors.DisconnectionError)):
+        return True  # the pool timed out waiting for a connection, or one died under us
+    if isinstance(exc, sa_errors.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate:
+            return sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES
+        if isinstance(exc, (sa_errors.InterfaceError, sa_errors.OperationalError)):
+            return True  # asyncpg's "connection is closed", SQLite's "database is locked"
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        return isinstance(exc.orig, BaseException) and (
+            _is_network_failure(exc.orig) or (cause is not None and _is_network_failure(cause))
+        )
+    return _is_network_failure(exc)
+
+
+def is_live_store_outage(exc: BaseException) -> bool:
+    """Redis unreachable, timed out, loading or read-only (a failover): 'try later'. Script bugs are not."""
+    return isinstance(
+        exc,
+        (
+            redis_errors.ConnectionError,
+            redis_errors.TimeoutError,
+            redis_errors.BusyLoadingError,
+            redis_errors.ReadOnlyError,
+            redis_errors.MasterDownError,
+            redis_errors.TryAgainError,
+        ),
+    )
 
 
 def validation_details(errors: Any) -> list[dict[str, Any]]:
@@ -137,6 +197,10 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+_too_deep = {"field": "body", "message": "JSON nested too deeply", "type": "json_too_deep"}
+_not_utf8 = {"field": "body", "message": "the body is not UTF-8", "type": "json_invalid"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -160,14 +224,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError | UnicodeDecodeError):
+            # FastAPI's JSON reader answers a bare 400 for these; say what was wrong, as for bad JSON.
+            detail = _too_deep if isinstance(exc.__cause__, RecursionError) else _not_utf8
+            return JSONResponse(
+                error_body("validation_error", "the request is invalid", [detail]), status_code=422
+            )
+        code = {404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
-        if is_database_outage(exc):
-            log.warning("database_unavailable", extra={"error_type": type(exc).__name__})
+        outage: AppError | None = None
+        if is_live_store_outage(exc):
+            outage = LiveStoreUnavailable()
+        elif is_database_outage(exc):
             outage = DatabaseUnavailable()
+        if outage is not None:
+            log.warning(outage.code, extra={"error_type": type(exc).__name__})
             return JSONResponse(error_body(outage.code, outage.message), status_code=outage.status_code)
         log.error("unhandled_error", extra={"error_type": type(exc).__name__})
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)

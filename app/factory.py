@@ -13,20 +13,37 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.calls.live_memory import MemoryLiveStore
 from app.calls.live_store import LiveStore, RedisLiveStore
+from app.calls.owner import EXTRAS_KEY as OWNERS_KEY
+from app.calls.owner import build_call_owners
 from app.calls.router import router as calls_router
+from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
+from app.calls.slots import EXTRAS_KEY as SLOTS_KEY
+from app.calls.slots import build_slots
 from app.calls.sweeper import run_sweeper
+from app.classifier.client import LineClassifier
+from app.classifier.second_opinion import SecondOpinion
 from app.errors import install_error_handlers
+from app.events.router import router as events_router
+from app.events.runtime import EXTRAS_KEY as AFTER_CALL_KEY
+from app.events.runtime import AfterCallRuntime
 from app.health import router as health_router
-from app.logging import configure_logging
-from app.middleware import RequestLogMiddleware
+from app.limits import BodyLimitMiddleware
+from app.logging import configure_logging, install_route_templates
+from app.middleware import RequestLogMiddleware, TextGuardMiddleware
+from app.observability import install_observability
+from app.openapi import install_openapi
 from app.orgs.router import admin_router, config_router
+from app.privacy.router import router as privacy_router
 from app.realtime.client import RealtimeClient
 from app.realtime.router import router as realtime_router
+from app.realtime.sideband import sidebands
 from app.settings import Settings, get_settings
 from app.state import AppState
+from app.telephony.recording import router as overflow_router
 from app.telephony.router import router as telephony_router
 from app.telephony.runtime import EXTRAS_KEY as TELEPHONY_KEY
 from app.telephony.runtime import TelephonyRuntime
+from app.webhooks.router import router as webhooks_router
 from database.engine import create_engine, create_session_factory
 
 log = logging.getLogger("callintake.app")
@@ -34,7 +51,12 @@ log = logging.getLogger("callintake.app")
 
 def build_live_store(settings: Settings) -> LiveStore:
     if settings.redis_url:
-        return RedisLiveStore.from_url(settings.redis_url, ttl_seconds=settings.calls.live_ttl_seconds)
+        return RedisLiveStore.from_url(
+            settings.redis_url,
+            ttl_seconds=settings.calls.live_ttl_seconds,
+            socket_timeout=settings.redis_socket_timeout_seconds,
+            connect_timeout=settings.redis_connect_timeout_seconds,
+        )
     return MemoryLiveStore()
 
 
@@ -44,7 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            command_timeout=settings.db_command_timeout_seconds,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         state = AppState(
             settings=settings,
             engine=engine,
@@ -52,10 +80,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             live_store=build_live_store(settings),
         )
         app.state.callintake = state
+        owners = state.extras[OWNERS_KEY] = build_call_owners(settings)  # issue 8, item 5
+        call_slots = state.extras[SLOTS_KEY] = build_slots(settings)  # issue 11
         realtime_client = RealtimeClient(settings.openai)
         state.extras["realtime_client"] = realtime_client
+        second_opinion = state.extras[SECOND_OPINION_KEY] = SecondOpinion(
+            LineClassifier(settings.openai),
+            budget_seconds=settings.openai.classifier_budget_ms / 1000,
+            min_confidence=settings.openai.classifier_min_confidence,
+        )
         telephony = state.extras[TELEPHONY_KEY] = TelephonyRuntime(settings)
         await telephony.start()
+        after_call = state.extras[AFTER_CALL_KEY] = AfterCallRuntime(state)
+        await after_call.start()
         stop_sweeper = asyncio.Event()
         sweeper = (
             asyncio.create_task(run_sweeper(state, stop_sweeper), name="call-sweeper")
@@ -80,8 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_sweeper.set()
             if sweeper is not None:
                 await sweeper
+            await after_call.aclose()
+            await sidebands(state).aclose()
             await telephony.aclose()
+            await owners.aclose()  # after every channel has let go
             await realtime_client.aclose()
+            await second_opinion.aclose()
+            await call_slots.close()
             await state.live_store.close()
             await engine.dispose()
             log.info("app_stopped")
@@ -92,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Multi-tenant AI call intake: org config, Realtime sessions, phone bridge, call records.",
         lifespan=lifespan,
     )
+    # Innermost first: body limits, then the text guard; CORS wraps both so their errors carry its headers.
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(TextGuardMiddleware)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -101,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag"],
         )
     app.add_middleware(RequestLogMiddleware)
+    install_observability(app, settings)  # issue 12: /metrics, request spans
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_router)
@@ -108,4 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls_router)
     app.include_router(realtime_router)
     app.include_router(telephony_router)
+    app.include_router(overflow_router)
+    app.include_router(privacy_router)
+    app.include_router(webhooks_router)
+    app.include_router(events_router)
+    install_route_templates(app.router.routes)
+    install_openapi(app)
     return app

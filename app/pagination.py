@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import orjson
 
 from app.errors import AppError
+from app.validation import check_moment
 
 T = TypeVar("T")
 
@@ -42,9 +43,16 @@ def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | No
     if not cursor:
         return None
     moment, row_id = decode_cursor(cursor, length=2)
+    # Checked by type before use: uuid.UUID(5) raises AttributeError, a naive or year-9999 time
+    # reaches the database and fails there.
+    if not isinstance(moment, str) or not isinstance(row_id, str):
+        raise InvalidCursor()
     try:
-        return datetime.fromisoformat(moment), uuid.UUID(row_id)
-    except (TypeError, ValueError) as exc:
+        at, row_uuid = datetime.fromisoformat(moment), uuid.UUID(row_id)
+        if at.tzinfo is None:
+            raise InvalidCursor()
+        return check_moment(at), row_uuid
+    except ValueError as exc:
         raise InvalidCursor() from exc
 
 

@@ -31,6 +31,16 @@ class OpenAISettings(BaseSettings):
     read_timeout_seconds: float = 10.0
     max_retries: int = Field(2, ge=0, le=5)
     retry_backoff_seconds: float = 0.2
+    # Post-call analysis (Responses API); not a model OpenAI is retiring (next-features.md section 4).
+    analysis_model: str = "gpt-6.1-terra"
+    analysis_timeout_seconds: float = Field(60.0, gt=0, le=600)
+    # The semantic second opinion on caller lines (Responses API): off unless turned on. It can only
+    # raise a local verdict, and the transcript answer waits for it at most `classifier_budget_ms`.
+    classifier_enabled: bool = False
+    classifier_model: str = "gpt-5.6-luna"
+    classifier_budget_ms: int = Field(300, ge=0, le=5000)
+    classifier_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    classifier_min_confidence: float = Field(0.6, ge=0, le=1)
 
 
 class TwilioSettings(BaseSettings):
@@ -59,6 +69,84 @@ class CallSettings(BaseSettings):
     sweep_interval_seconds: float = 15.0
     finalize_lock_seconds: float = 30.0
     sweeper_enabled: bool = True
+    # Each live call's owner lease (renewed every third of it): a dead owner's call is swept after it.
+    owner_lease_seconds: float = Field(15.0, gt=0, le=600)
+    # How long an end sent to another worker's call waits for that owner to finalize it.
+    owner_end_wait_seconds: float = Field(10.0, gt=0, le=120)
+    # A call whose finalize fails for a reason other than an outage is retried with exponential
+    # backoff; after `finalize_max_attempts` failures it is dead-lettered (status finalize_failed,
+    # its raw live snapshot quarantined in PostgreSQL).
+    finalize_max_attempts: int = Field(5, ge=1, le=100)
+    finalize_retry_base_seconds: float = Field(30.0, gt=0)
+    finalize_retry_max_seconds: float = Field(1800.0, gt=0)
+    # Concurrency slots (issue 11): a lease in Redis per live call, renewed by its owner every third
+    # of it; a dead worker's slot comes back after one lease. The platform cap counts every org.
+    slot_lease_seconds: float = Field(90.0, gt=0, le=3600)
+    platform_max_concurrent_calls: int | None = Field(None, ge=1)
+    overflow_retry_after_seconds: int = Field(30, ge=1, le=3600)
+
+
+class WebhookSettings(BaseSettings):
+    """WEBHOOK_* variables: outbound webhooks and their dispatcher (issue 10)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBHOOK_", env_file=".env", extra="ignore")
+
+    # Loopback/private targets and plain http, for development and tests only; refused in production.
+    allow_private_targets: bool = False
+    dispatcher_enabled: bool = True
+    timeout_seconds: float = Field(15.0, gt=0, le=60)
+    # Svix: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; each delay gets +-jitter.
+    retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0], min_length=1
+    )
+    jitter: float = Field(0.1, ge=0, le=0.5)
+    max_client_error_attempts: int = Field(3, ge=1)
+    disable_after_failing_seconds: float = 5 * 24 * 3600.0
+    secret_overlap_seconds: int = 24 * 3600
+    poll_interval_seconds: float = Field(0.5, gt=0)
+    batch_size: int = Field(100, ge=1, le=1000)
+    concurrency: int = Field(64, ge=1, le=1000)
+    # A claimed delivery whose worker died is retried after the lease (longer than one send).
+    lease_seconds: float = Field(60.0, gt=0)
+
+
+class EventSettings(BaseSettings):
+    """EVENTS_* variables: the live event stream (SSE) per org and per call."""
+
+    model_config = SettingsConfigDict(env_prefix="EVENTS_", env_file=".env", extra="ignore")
+
+    # Signs the short-lived ?token= of browser streams; a random per-process key when unset.
+    token_secret: SecretStr | None = None
+    token_ttl_seconds: int = Field(300, ge=10, le=3600)
+    heartbeat_seconds: float = Field(15.0, gt=0)
+    call_stream_maxlen: int = Field(5000, ge=10)
+    org_stream_maxlen: int = Field(20000, ge=10)
+    subscriber_queue_size: int = Field(1000, ge=1)
+
+
+class RetentionSettings(BaseSettings):
+    """RETENTION_* variables: the daily job deleting caller data past each org's retention (issue 11)."""
+
+    model_config = SettingsConfigDict(env_prefix="RETENTION_", env_file=".env", extra="ignore")
+
+    enabled: bool = True
+    interval_seconds: float = Field(24 * 3600.0, gt=0)
+    # Rows per DELETE: small enough that no batch holds locks for long (bench_retention measures it).
+    batch_size: int = Field(5000, ge=1, le=100_000)
+    batch_pause_seconds: float = Field(0.01, ge=0, le=10)
+
+
+class MetricsSettings(BaseSettings):
+    """METRICS_* variables: GET /metrics (issue 12). Several workers: set PROMETHEUS_MULTIPROC_DIR."""
+
+    model_config = SettingsConfigDict(env_prefix="METRICS_", env_file=".env", extra="ignore")
+
+    # Off: /metrics answers 404 and nothing is recorded.
+    enabled: bool = True
+    # Set: /metrics needs `Authorization: Bearer <token>`.
+    bearer_token: SecretStr | None = None
+    # Per-org labels on call and escalation counters: for small deployments only (one series per org).
+    org_labels: bool = False
 
 
 class Settings(BaseSettings):
@@ -74,10 +162,24 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     db_pool_size: int = 10
+    # Every wait on PostgreSQL and Redis is bounded, so an outage answers 503 in seconds, not a hang.
+    db_connect_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    # Client-side (asyncpg command_timeout, works on a blackholed link) and server-side statement_timeout.
+    db_command_timeout_seconds: float = Field(3.0, gt=0, le=300)
+    db_pool_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    redis_socket_timeout_seconds: float = Field(1.0, gt=0, le=30)
+    redis_connect_timeout_seconds: float = Field(1.0, gt=0, le=30)
 
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     calls: CallSettings = Field(default_factory=CallSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    # OpenTelemetry traces (issue 12): off unless the standard OTLP endpoint variable is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "callintake"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -95,6 +197,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} looks like a placeholder; set a real secret in production")
         if self.database_url.startswith("sqlite"):
             raise ValueError("production needs DATABASE_URL pointing at PostgreSQL")
+        if self.webhooks.allow_private_targets:
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE_TARGETS is for development and tests, not production")
         return self
 
     @property

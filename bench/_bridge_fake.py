@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 
-from tests.fakes.openai_realtime import (
+from simulator.realtime import (
     AudioReply,
     Behaviour,
     FakeConnection,
@@ -97,7 +97,7 @@ class TimedFake(FakeRealtime):
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench._bridge_fake")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="sk-test-fake")
+    parser.add_argument("--api-key", default="sk-simulator-not-openai")
     parser.add_argument("--respond-every-ms", type=int, default=1000)
     parser.add_argument("--reply-audio-ms", type=int, default=600)
     args = parser.parse_args(argv)

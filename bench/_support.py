@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-FAKE_OPENAI_KEY = "sk-test-fake"
+FAKE_OPENAI_KEY = "sk-simulator-not-openai"
 DB_PREFIX = "callintake_bench"
 LOCK_PATH = Path(tempfile.gettempdir()) / "callintake-bench.lock"
 
@@ -301,12 +301,12 @@ def spawn(
 
 
 def start_fake_openai(*, delay_ms: float, cpu: int) -> tuple[Child, str]:
-    """The fake OpenAI (tests.fakes.openai_realtime) on its own CPU; returns it and its base URL."""
+    """The fake OpenAI (simulator.realtime) on its own CPU; returns it and its base URL."""
     args = [
         "run",
         "--cpu",
         str(cpu),
-        "tests.fakes.openai_realtime",
+        "simulator.realtime",
         "--port",
         "0",
         "--delay-ms",

@@ -1,4 +1,10 @@
-"""Async engine and session factory for PostgreSQL (asyncpg) or the embedded SQLite file."""
+"""Async engine and session factory for PostgreSQL (asyncpg) or the embedded SQLite file.
+
+Every wait on PostgreSQL is bounded: connecting (`connect_timeout`), each command client-side
+(asyncpg's `command_timeout`, which also ends a wait on a blackholed link) and server-side
+(`statement_timeout`), and checking a connection out of the pool (`pool_timeout`). The app passes its
+settings; with no `command_timeout` (migrations, scripts) a command may run as long as it needs.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,23 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 10.0,
+    command_timeout: float | None = None,
+    pool_timeout: float = 30.0,
+) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}  # no values in errors
     if url.startswith("postgresql"):
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        connect_args: dict[str, Any] = {"timeout": connect_timeout}
+        if command_timeout is not None:
+            connect_args["command_timeout"] = command_timeout
+            connect_args["server_settings"] = {"statement_timeout": str(int(command_timeout * 1000))}
+        kwargs.update(
+            pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout, connect_args=connect_args
+        )
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _enable_sqlite_foreign_keys(engine)

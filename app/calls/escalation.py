@@ -7,26 +7,23 @@ here, and the answer tells the channel (browser or phone bridge) what the agent 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.calls.live_store import LiveStore
 from app.calls.schemas import TurnIn
+from app.events import live as live_events
 from app.orgs.config import OrgConfig
+from app.safety import policy
 from app.safety.detection import Category, Detection, detector_for
-from app.safety.prompt import emergency_number
 
 log = logging.getLogger("callintake.calls")
 
 
-_URGENCY_RANK = {"": 0, "routine": 1, "urgent": 2, "emergency": 3}
-
-
 def raised_urgency(current: str | None, new: str) -> str:
-    """A call's urgency only goes up: an emergency stays an emergency even if the intake says routine."""
-    return new if _URGENCY_RANK.get(new, 0) > _URGENCY_RANK.get(current or "", 0) else (current or new)
+    return policy.raised_urgency(current, new)
 
 
 def _event(type_: str, at: datetime, **data: Any) -> dict[str, Any]:
@@ -34,17 +31,7 @@ def _event(type_: str, at: datetime, **data: Any) -> dict[str, Any]:
 
 
 def escalation_instructions(detection: Detection, config: OrgConfig) -> str:
-    if detection.category is Category.emergency:
-        number = config.emergency_number or emergency_number(config.timezone) or "the local emergency number"
-        return (
-            f"Possible emergency ({detection.matched}). Tell the caller now: if anyone is in danger, hang up "
-            f'and call {number}. Then call escalate_call with urgency "emergency" without finishing '
-            "the intake."
-        )
-    return (
-        "The caller asked for a person. Tell them you are connecting them with someone now and call "
-        'escalate_call with urgency "urgent".'
-    )
+    return policy.client_instructions(detection.category.value, detection.matched, config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +41,10 @@ class TurnDetection:
     detection: Detection
 
 
-def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[int]) -> list[TurnDetection]:
-    """Run detection over caller turns, pairing each with the seq the store gave it."""
-    detector = detector_for(tuple(config.emergency_keywords), tuple(config.high_priority_keywords))
-    found: list[TurnDetection] = []
+def caller_turns(
+    turns: Sequence[TurnIn], accepted: Sequence[int]
+) -> Iterator[tuple[int | None, bool, TurnIn]]:
+    """(seq, accepted, turn) for each caller turn, pairing it with the seq the store gave it."""
     position = 0
     for turn in turns:
         if turn.seq is None:
@@ -69,8 +56,15 @@ def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[
             was_accepted = position < len(accepted) and accepted[position] == turn.seq
             if was_accepted:
                 position += 1
-        if turn.speaker != "caller":
-            continue
+        if turn.speaker == "caller":
+            yield seq, was_accepted, turn
+
+
+def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[int]) -> list[TurnDetection]:
+    """Run detection over caller turns, pairing each with the seq the store gave it."""
+    detector = detector_for(tuple(config.emergency_keywords), tuple(config.high_priority_keywords))
+    found: list[TurnDetection] = []
+    for seq, was_accepted, turn in caller_turns(turns, accepted):
         detection = detector.detect(turn.text)
         if detection.category is not Category.none:
             found.append(TurnDetection(seq=seq, accepted=was_accepted, detection=detection))
@@ -78,6 +72,15 @@ def detect_turns(config: OrgConfig, turns: Sequence[TurnIn], accepted: Sequence[
 
 
 _RANK = {Category.emergency: 3, Category.human_request: 2, Category.high_priority: 1, Category.none: 0}
+
+
+def strongest_detection(found: Sequence[TurnDetection]) -> Detection | None:
+    """The highest-ranked detection of any category among the turns (the first on a tie)."""
+    best: Detection | None = None
+    for item in found:
+        if best is None or _RANK[item.detection.category] > _RANK[best.category]:
+            best = item.detection
+    return best
 
 
 async def record_detections(
@@ -94,10 +97,13 @@ async def record_detections(
         if not item.accepted:
             continue
         action = "flagged_urgent"
+        escalated_now: str | None = None
         if detection.category in (Category.emergency, Category.human_request):
             action = "already_escalated" if escalated else "escalated"
             if not escalated:
-                urgency = "emergency" if detection.category is Category.emergency else "urgent"
+                # The call's one escalation write, whichever channel carries it: the agent that acts on
+                # the detection (transfer or call back) records no second one.
+                urgency = policy.urgency_for(detection.category.value)
                 meta["urgency"] = raised_urgency(meta.get("urgency"), urgency)
                 fields = {
                     "escalated": "1",
@@ -105,6 +111,7 @@ async def record_detections(
                     "escalation_urgency": urgency,
                 }
                 await live.update_meta(call_id, {**fields, "urgency": meta["urgency"]})
+                escalated_now = urgency
                 escalated = True
         elif raised_urgency(meta.get("urgency"), "urgent") != meta.get("urgency"):
             meta["urgency"] = "urgent"
@@ -115,12 +122,24 @@ async def record_detections(
                 "detection",
                 now,
                 category=detection.category.value,
+                reason=detection.reason,
                 matched=detection.matched,
                 language=detection.language,
+                source=detection.source,
                 turn_seq=item.seq,
                 action=action,
             ),
         )
+        org_id = meta["org_id"]
+        fired = _event("detection", now, category=detection.category.value, action=action, turn_seq=item.seq)
+        await live_events.record(live, org_id=org_id, call_id=call_id, event=fired)
+        if escalated_now is not None:
+            source = "classifier" if detection.source == "classifier" else "detection"
+            await live.add_event(call_id, _event("escalated", now, source=source, urgency=escalated_now))
+            escalated_event = _event(
+                "escalated", now, source=source, urgency=escalated_now, category=detection.category.value
+            )
+            await live_events.record(live, org_id=org_id, call_id=call_id, event=escalated_event)
         log.info(
             "detection", extra={"category": detection.category.value, "action": action, "turn_seq": item.seq}
         )

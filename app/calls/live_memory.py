@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.calls.live_store import META_FIELDS, LiveSnapshot, LiveStore
+from app.calls.errors import CallAlreadyEnded, CallEnding
+from app.calls.live_store import (
+    CLOSING,
+    FINALIZE_FAILURES,
+    FINALIZE_RETRY_AT,
+    META_FIELDS,
+    LiveSnapshot,
+    LiveStore,
+)
 
 
 @dataclass(slots=True)
@@ -20,10 +28,15 @@ class _MemCall:
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     started: float = 0.0
     last_activity: float = 0.0
+    closing: bool = False
 
 
 class MemoryLiveStore(LiveStore):
-    """In-process live state for the embedded default (one process, nothing survives a restart)."""
+    """In-process live state for the embedded default (one process, nothing survives a restart).
+
+    Each method reads and writes without awaiting in between, so on one event loop it is as atomic
+    as the Redis store's scripts; `_writable` is their guard (gone, or closing).
+    """
 
     def __init__(self) -> None:
         self._calls: dict[str, _MemCall] = {}
@@ -31,10 +44,20 @@ class MemoryLiveStore(LiveStore):
         self._tokens: dict[str, tuple[str, float]] = {}
         self._external: dict[str, tuple[str, float]] = {}
         self._cache: dict[str, tuple[str, float]] = {}
+        self._generations: dict[str, int] = {}
         self._mutex = asyncio.Lock()
 
     async def ping(self) -> None:
         return None
+
+    async def persistence(self) -> str:
+        return "memory"
+
+    def _writable(self, call_id: str) -> _MemCall | None:
+        call = self._calls.get(call_id)
+        if call is not None and call.closing:
+            raise CallEnding()
+        return call
 
     async def close(self) -> None:
         return None
@@ -55,7 +78,13 @@ class MemoryLiveStore(LiveStore):
         if call is None:
             return None
         # The Redis store keeps next_seq in the meta hash; here it follows from the turns.
-        meta = {**call.meta, "next_seq": str(max(call.turns, default=-1) + 1)}
+        meta = {
+            **call.meta,
+            "next_seq": str(max(call.turns, default=-1) + 1),
+            "last_activity": repr(call.last_activity),
+        }
+        if call.closing:
+            meta[CLOSING] = "1"
         if fields is None:
             return meta
         return {name: meta[name] for name in fields if name in meta}
@@ -64,16 +93,23 @@ class MemoryLiveStore(LiveStore):
         unknown = set(fields) - META_FIELDS
         if unknown:
             raise ValueError(f"unknown live meta fields: {sorted(unknown)}")
-        call = self._calls.get(call_id)
+        call = self._writable(call_id)
         if call is None:
             return False
         call.meta.update(fields)
         call.last_activity = time.time()
         return True
 
+    async def touch(self, call_id: str) -> bool:
+        call = self._calls.get(call_id)
+        if call is None or call.closing:
+            return False
+        call.last_activity = time.time()
+        return True
+
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         async with self._mutex:
-            call = self._calls.get(call_id)
+            call = self._writable(call_id)
             if call is None:
                 return None
             next_seq = max(call.turns, default=-1) + 1
@@ -89,15 +125,19 @@ class MemoryLiveStore(LiveStore):
             call.last_activity = time.time()
             return accepted
 
-    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> None:
-        call = self._calls.get(call_id)
-        if call is not None:
-            call.intake = dict(intake)
+    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
+        call = self._writable(call_id)
+        if call is None:
+            return False
+        call.intake = dict(intake)
+        return True
 
-    async def add_event(self, call_id: str, event: dict[str, Any]) -> None:
-        call = self._calls.get(call_id)
-        if call is not None:
-            call.events.append(dict(event))
+    async def add_event(self, call_id: str, event: dict[str, Any]) -> bool:
+        call = self._writable(call_id)
+        if call is None:
+            return False
+        call.events.append(dict(event))
+        return True
 
     async def snapshot(self, call_id: str) -> LiveSnapshot | None:
         call = self._calls.get(call_id)
@@ -105,7 +145,11 @@ class MemoryLiveStore(LiveStore):
             return None
         return LiveSnapshot(
             call_id=call_id,
-            meta={**call.meta, "last_activity": repr(call.last_activity)},
+            meta={
+                **call.meta,
+                "last_activity": repr(call.last_activity),
+                **({CLOSING: "1"} if call.closing else {}),
+            },
             turns=[dict(call.turns[seq]) for seq in sorted(call.turns)],
             intake=dict(call.intake) if call.intake is not None else None,
             events=[dict(e) for e in call.events],
@@ -114,9 +158,9 @@ class MemoryLiveStore(LiveStore):
     async def claim_tool_call(
         self, call_id: str, tool_call_id: str, output: dict[str, Any]
     ) -> dict[str, Any] | None:
-        call = self._calls.get(call_id)
+        call = self._writable(call_id)
         if call is None:
-            return None
+            raise CallAlreadyEnded()
         if tool_call_id in call.tools:
             return call.tools[tool_call_id]
         call.tools[tool_call_id] = output
@@ -129,6 +173,31 @@ class MemoryLiveStore(LiveStore):
             if call.last_activity <= idle_before or call.started <= started_before
         ]
         return stale[:limit]
+
+    async def begin_close(self, call_id: str) -> bool:
+        call = self._calls.get(call_id)
+        if call is None:
+            return False
+        call.closing = True
+        return True
+
+    async def reopen(self, call_id: str) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.closing = False
+
+    async def record_finalize_failure(self, call_id: str) -> int:
+        call = self._calls.get(call_id)
+        if call is None:
+            return 0
+        count = int(call.meta.get(FINALIZE_FAILURES, "0")) + 1
+        call.meta[FINALIZE_FAILURES] = str(count)
+        return count
+
+    async def defer_finalize(self, call_id: str, until: float) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.meta[FINALIZE_RETRY_AT] = repr(until)
 
     async def delete_call(self, call_id: str) -> None:
         self._calls.pop(call_id, None)
@@ -179,4 +248,21 @@ class MemoryLiveStore(LiveStore):
 
     async def cache_delete(self, *keys: str) -> None:
         for key in keys:
+            self._cache.pop(key, None)
+
+    # No await between the check and the write: atomic within the one event loop.
+    async def cache_generations(self, *keys: str) -> list[str]:
+        return [str(self._generations.get(key, 0)) for key in keys]
+
+    async def cache_set_if_generation(
+        self, key: str, value: str, ttl_seconds: int, *, generation: str
+    ) -> bool:
+        if str(self._generations.get(key, 0)) != generation:
+            return False
+        self._cache[key] = (value, time.monotonic() + ttl_seconds)
+        return True
+
+    async def cache_invalidate(self, *keys: str) -> None:
+        for key in keys:
+            self._generations[key] = self._generations.get(key, 0) + 1
             self._cache.pop(key, None)

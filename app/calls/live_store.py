@@ -3,6 +3,12 @@
 Two implementations of one interface: `RedisLiveStore` here (production; every key of one call shares
 the hash tag `call:{<id>}` so Redis Cluster keeps them in one slot) and `MemoryLiveStore` (the
 embedded default with no REDIS_URL). Both pass the same contract tests.
+
+Closing: finalize marks a call closing (`begin_close`) before it takes the snapshot it persists, and
+every write (turns, meta, intake, events, tool calls) refuses a closing call atomically with
+`CallEnding`, so a write is either in that snapshot or refused, never accepted and then deleted.
+A write to a call that is gone returns None/False (or raises `CallAlreadyEnded` where no return value
+can say so); nothing ever writes keys for a call that does not exist.
 """
 
 from __future__ import annotations
@@ -15,45 +21,14 @@ from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
-# Turn appends are one atomic script: a repeated seq is ignored, a missing seq gets the next one.
-_APPEND_TURNS = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local next_seq = tonumber(redis.call('HGET', KEYS[1], 'next_seq') or '0')
-local accepted = {}
-for _, turn in ipairs(cjson.decode(ARGV[1])) do
-  local seq = turn['seq']
-  if seq == nil or seq == cjson.null then seq = next_seq end
-  turn['seq'] = seq
-  if redis.call('HSETNX', KEYS[2], tostring(seq), cjson.encode(turn)) == 1 then
-    accepted[#accepted + 1] = seq
-    if seq >= next_seq then next_seq = seq + 1 end
-  end
-end
-redis.call('HSET', KEYS[1], 'next_seq', next_seq, 'last_activity', ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return cjson.encode(accepted)
-"""
-
-_CREATE_CALL = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-if #ARGV >= 3 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-return 1
-"""
-
-_UPDATE_META = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
-return 1
-"""
-
-_RELEASE_LOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
+from app.calls import live_scripts as lua
+from app.calls.errors import CallAlreadyEnded, CallEnding
+from app.calls.live_call import LiveCall, encode_fields
 
 # Only the fields listed here may be updated through update_meta; seq counters stay internal.
 META_FIELDS = frozenset(
@@ -72,11 +47,26 @@ META_FIELDS = frozenset(
         "escalation_urgency",
         "urgency",
         "end_reason",
+        "end_status",
         "ended_at",
         "twilio_call_sid",
+        "openai_call_id",
         "metadata",
     }
 )
+
+
+# Bookkeeping the store keeps in the meta hash beside META_FIELDS; never written through update_meta.
+CLOSING = "closing"
+FINALIZE_FAILURES = "finalize_failures"
+FINALIZE_RETRY_AT = "finalize_retry_at"
+
+
+def guarded(code: int) -> bool:
+    """A write script's status as a bool (False: the call is gone); a closing call raises CallEnding."""
+    if code == -1:
+        raise CallEnding()
+    return code == 1
 
 
 @dataclass(slots=True)
@@ -89,9 +79,32 @@ class LiveSnapshot:
     intake: dict[str, Any] | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def call(self) -> LiveCall:
+        """The meta, typed; ValueError if the stored meta is not a readable call."""
+        return LiveCall.from_meta(self.meta)
+
 
 class LiveStore(ABC):
-    """What the call lifecycle needs from live state. All times are epoch seconds (float)."""
+    """What the call lifecycle needs from live state. All times are epoch seconds (float).
+
+    The typed methods (`start`, `get_call`, `update_call`) speak `LiveCall`; `create_call`,
+    `get_meta` and `update_meta` take the store's strings and remain for callers not yet moved.
+    """
+
+    async def start(self, call_id: str, call: LiveCall, *, events: Sequence[dict[str, Any]] = ()) -> bool:
+        """Create the call; False if it already exists (nothing changed)."""
+        return await self.create_call(
+            call_id, call.to_meta(), started=call.started_at.timestamp(), events=events
+        )
+
+    async def get_call(self, call_id: str) -> LiveCall | None:
+        meta = await self.get_meta(call_id)
+        return LiveCall.from_meta(meta) if meta is not None else None
+
+    async def update_call(self, call_id: str, **changes: Any) -> bool:
+        """Set typed fields (`escalated=True`, `end_reason=None` ...); False if the call is gone."""
+        return await self.update_meta(call_id, encode_fields(changes))
 
     @abstractmethod
     async def ping(self) -> None: ...
@@ -111,17 +124,26 @@ class LiveStore(ABC):
 
     @abstractmethod
     async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
-        """Set fields on an existing call and mark activity; False if the call is gone."""
+        """Set fields on an existing call and mark activity; False if the call is gone.
+
+        Every write below raises `CallEnding` (409 call_ending) while the call is closing.
+        """
+
+    @abstractmethod
+    async def touch(self, call_id: str) -> bool:
+        """Mark activity only (a heartbeat); False if the call is gone or closing. Never raises CallEnding."""
 
     @abstractmethod
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         """Append turns in order; returns the seqs accepted (repeats skipped), None if no such call."""
 
     @abstractmethod
-    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> None: ...
+    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
+        """Replace the intake; False if the call is gone."""
 
     @abstractmethod
-    async def add_event(self, call_id: str, event: dict[str, Any]) -> None: ...
+    async def add_event(self, call_id: str, event: dict[str, Any]) -> bool:
+        """Append a timeline event; False if the call is gone."""
 
     @abstractmethod
     async def snapshot(self, call_id: str) -> LiveSnapshot | None: ...
@@ -130,7 +152,30 @@ class LiveStore(ABC):
     async def claim_tool_call(
         self, call_id: str, tool_call_id: str, output: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """Record a tool call's output once; returns the earlier output if this id was seen before."""
+        """Record a tool call's output once; returns the earlier output if this id was seen before.
+
+        Raises CallAlreadyEnded if the call is gone (None would read as a first claim).
+        """
+
+    @abstractmethod
+    async def begin_close(self, call_id: str) -> bool:
+        """Mark the call closing, atomically with respect to every write; False if there is no such call."""
+
+    @abstractmethod
+    async def reopen(self, call_id: str) -> None:
+        """Undo begin_close after a finalize that stored nothing, so the call takes writes again."""
+
+    @abstractmethod
+    async def record_finalize_failure(self, call_id: str) -> int:
+        """Count one failed finalize (not an outage); returns the count so far, 0 if the call is gone."""
+
+    @abstractmethod
+    async def defer_finalize(self, call_id: str, until: float) -> None:
+        """The sweeper leaves the call alone until `until` (epoch seconds): a retry's backoff."""
+
+    @abstractmethod
+    async def persistence(self) -> str:
+        """Whether live calls survive a restart: aof, aof_no_fsync, rdb, none, memory or unknown."""
 
     @abstractmethod
     async def list_stale(self, *, idle_before: float, started_before: float, limit: int = 100) -> list[str]:
@@ -169,6 +214,22 @@ class LiveStore(ABC):
     @abstractmethod
     async def cache_delete(self, *keys: str) -> None: ...
 
+    @abstractmethod
+    async def cache_generations(self, *keys: str) -> list[str]:
+        """Each key's generation ("0" until invalidated); read before the database read a cache entry is
+        built from, and passed back to `cache_set_if_generation`."""
+
+    @abstractmethod
+    async def cache_set_if_generation(
+        self, key: str, value: str, ttl_seconds: int, *, generation: str
+    ) -> bool:
+        """Write the entry only if its generation is still `generation`, atomically; False if it moved."""
+
+    @abstractmethod
+    async def cache_invalidate(self, *keys: str) -> None:
+        """Bump each key's generation and delete its entry, so a reader that read the database before the
+        writer committed cannot put the old value back (revocation and config changes)."""
+
 
 def _k(call_id: str, part: str) -> str:
     return f"call:{{{call_id}}}:{part}"
@@ -182,14 +243,32 @@ class RedisLiveStore(LiveStore):
     def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
         self._r = redis
         self._ttl = ttl_seconds
-        self._append = redis.register_script(_APPEND_TURNS)
-        self._release = redis.register_script(_RELEASE_LOCK)
-        self._create = redis.register_script(_CREATE_CALL)
-        self._update = redis.register_script(_UPDATE_META)
+        self._append = redis.register_script(lua.APPEND_TURNS)
+        self._release = redis.register_script(lua.RELEASE_LOCK)
+        self._create = redis.register_script(lua.CREATE_CALL)
+        self._update = redis.register_script(lua.UPDATE_META)
+        self._set_intake = redis.register_script(lua.SET_INTAKE)
+        self._add_event = redis.register_script(lua.ADD_EVENT)
+        self._claim_tool = redis.register_script(lua.CLAIM_TOOL)
+        self._begin_close = redis.register_script(lua.BEGIN_CLOSE)
+        self._count_failure = redis.register_script(lua.COUNT_FAILURE)
+        self._set_if_exists = redis.register_script(lua.SET_IF_EXISTS)
 
     @classmethod
-    def from_url(cls, url: str, *, ttl_seconds: int) -> RedisLiveStore:
-        return cls(Redis.from_url(url, decode_responses=True), ttl_seconds=ttl_seconds)
+    def from_url(
+        cls, url: str, *, ttl_seconds: int, socket_timeout: float = 1.0, connect_timeout: float = 1.0
+    ) -> RedisLiveStore:
+        # Bounded waits: a hung or unreachable Redis answers within about one time-out. A dropped
+        # connection (a restart) is retried once on a fresh one; a time-out is never retried, since
+        # the command may have run.
+        redis = Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        )
+        return cls(redis, ttl_seconds=ttl_seconds)
 
     async def ping(self) -> None:
         await self._r.ping()
@@ -232,7 +311,16 @@ class RedisLiveStore(LiveStore):
         now = time.time()
         flat = [item for pair in {**fields, "last_activity": repr(now)}.items() for item in pair]
         # Only an existing call is updated: a late write must never resurrect a finalized call.
-        if not await self._update(keys=[_k(call_id, "meta")], args=[orjson.dumps(flat).decode()]):
+        code = await self._update(keys=[_k(call_id, "meta")], args=[orjson.dumps(flat).decode()])
+        if not guarded(int(code)):
+            return False
+        await self._mark_active(call_id, now)
+        return True
+
+    async def touch(self, call_id: str) -> bool:
+        now = time.time()
+        flat = orjson.dumps(["last_activity", repr(now)]).decode()
+        if int(await self._update(keys=[_k(call_id, "meta")], args=[flat])) != 1:
             return False
         await self._mark_active(call_id, now)
         return True
@@ -243,22 +331,24 @@ class RedisLiveStore(LiveStore):
             keys=[_k(call_id, "meta"), _k(call_id, "turns")],
             args=[orjson.dumps(turns).decode(), repr(now), self._ttl],
         )
-        if raw is None:
+        if raw is None or raw == 0:
             return None
+        if raw == -1:
+            raise CallEnding()
         await self._mark_active(call_id, now)
         # cjson encodes an empty Lua table as an object.
         accepted = orjson.loads(raw)
         return [int(seq) for seq in accepted] if isinstance(accepted, list) else []
 
-    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> None:
-        await self._r.set(_k(call_id, "intake"), orjson.dumps(intake), ex=self._ttl)
+    async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
+        keys = [_k(call_id, "meta"), _k(call_id, "intake")]
+        code = await self._set_intake(keys=keys, args=[orjson.dumps(intake).decode(), self._ttl])
+        return guarded(int(code))
 
-    async def add_event(self, call_id: str, event: dict[str, Any]) -> None:
-        key = _k(call_id, "events")
-        async with self._r.pipeline(transaction=False) as pipe:
-            pipe.rpush(key, orjson.dumps(event))
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+    async def add_event(self, call_id: str, event: dict[str, Any]) -> bool:
+        keys = [_k(call_id, "meta"), _k(call_id, "events")]
+        code = await self._add_event(keys=keys, args=[orjson.dumps(event).decode(), self._ttl])
+        return guarded(int(code))
 
     async def snapshot(self, call_id: str) -> LiveSnapshot | None:
         async with self._r.pipeline(transaction=True) as pipe:
@@ -281,16 +371,16 @@ class RedisLiveStore(LiveStore):
     async def claim_tool_call(
         self, call_id: str, tool_call_id: str, output: dict[str, Any]
     ) -> dict[str, Any] | None:
-        key = _k(call_id, "tools")
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, tool_call_id, orjson.dumps(output))
-            pipe.hget(key, tool_call_id)
-            pipe.expire(key, self._ttl)
-            created, stored, _ = await pipe.execute()
-        if created:
-            return None
-        previous: dict[str, Any] = orjson.loads(stored)
-        return previous
+        keys = [_k(call_id, "meta"), _k(call_id, "tools")]
+        result = await self._claim_tool(
+            keys=keys, args=[tool_call_id, orjson.dumps(output).decode(), self._ttl]
+        )
+        if isinstance(result, str):
+            previous: dict[str, Any] = orjson.loads(result)
+            return previous
+        if not guarded(int(result)):
+            raise CallAlreadyEnded()
+        return None
 
     async def list_stale(self, *, idle_before: float, started_before: float, limit: int = 100) -> list[str]:
         async with self._r.pipeline(transaction=False) as pipe:
@@ -298,6 +388,32 @@ class RedisLiveStore(LiveStore):
             pipe.zrangebyscore(_STARTED, "-inf", started_before, start=0, num=limit)
             idle, old = await pipe.execute()
         return list(dict.fromkeys([*idle, *old]))[:limit]
+
+    async def begin_close(self, call_id: str) -> bool:
+        return bool(await self._begin_close(keys=[_k(call_id, "meta")]))
+
+    async def reopen(self, call_id: str) -> None:
+        await self._r.hdel(_k(call_id, "meta"), CLOSING)
+
+    async def record_finalize_failure(self, call_id: str) -> int:
+        return int(await self._count_failure(keys=[_k(call_id, "meta")]))
+
+    async def defer_finalize(self, call_id: str, until: float) -> None:
+        await self._set_if_exists(keys=[_k(call_id, "meta")], args=[FINALIZE_RETRY_AT, repr(until)])
+
+    async def persistence(self) -> str:
+        try:
+            config = await self._r.config_get("appendonly")
+            if config.get("appendonly") == "yes":
+                fsync = (await self._r.config_get("appendfsync")).get("appendfsync")
+                return "aof_no_fsync" if fsync == "no" else "aof"
+            return "rdb" if (await self._r.config_get("save")).get("save") else "none"
+        except ResponseError:
+            # CONFIG is often disabled on managed Redis; INFO says less but is always there.
+            info = await self._r.info("persistence")
+            if info.get("aof_enabled") in (1, "1"):
+                return "aof"
+            return "unknown"
 
     async def delete_call(self, call_id: str) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
@@ -330,11 +446,51 @@ class RedisLiveStore(LiveStore):
         return cast(str | None, await self._r.get(f"ext:{kind}:{external_id}"))
 
     async def cache_get(self, key: str) -> str | None:
-        return cast(str | None, await self._r.get(f"cache:{key}"))
+        return cast(str | None, await self._r.get(_cache_key(key)))
 
     async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
-        await self._r.set(f"cache:{key}", value, ex=ttl_seconds)
+        await self._r.set(_cache_key(key), value, ex=ttl_seconds)
 
     async def cache_delete(self, *keys: str) -> None:
         if keys:
-            await self._r.delete(*(f"cache:{key}" for key in keys))
+            await self._r.delete(*(_cache_key(key) for key in keys))
+
+    async def cache_generations(self, *keys: str) -> list[str]:
+        values = cast(list[str | None], await self._r.mget([_cache_key(key, "gen") for key in keys]))
+        return [value or "0" for value in values]
+
+    async def cache_set_if_generation(
+        self, key: str, value: str, ttl_seconds: int, *, generation: str
+    ) -> bool:
+        script = self._r.register_script(_SET_IF_GENERATION)
+        keys = [_cache_key(key), _cache_key(key, "gen")]
+        return bool(await script(keys=keys, args=[value, ttl_seconds, generation]))
+
+    async def cache_invalidate(self, *keys: str) -> None:
+        script = self._r.register_script(_INVALIDATE)
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                await script(
+                    keys=[_cache_key(key), _cache_key(key, "gen")], args=[GENERATION_TTL], client=pipe
+                )
+            await pipe.execute()
+
+
+# An entry and its generation share a hash tag, so the two scripts below stay single-slot (Cluster).
+_SET_IF_GENERATION = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+_INVALIDATE = """
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+# Outlives any request that read a generation before an invalidation (it must not find "0" again).
+GENERATION_TTL = 24 * 3600
+
+
+def _cache_key(key: str, part: str = "entry") -> str:
+    return f"cache:{{{key}}}:{part}"

@@ -7,27 +7,29 @@ from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from app.orgs.config import E164
+from app.validation import Moment, RequestModel, check_json_text, check_tree
 
 Channel = Literal["browser", "phone"]
 Speaker = Literal["caller", "agent"]
 Urgency = Literal["emergency", "urgent", "routine"]
-CallStatus = Literal["active", "ending", "completed", "abandoned", "failed"]
+CallStatus = Literal["active", "ending", "completed", "abandoned", "failed", "finalize_failed", "voicemail"]
 
 MAX_METADATA_BYTES = 4096
 
 
 def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is not None and len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+    if value is None:
+        return None
+    check_tree(value)  # before orjson, which refuses integers past 64 bits
+    if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata must serialize to at most {MAX_METADATA_BYTES} bytes")
     return value
 
 
-class CallStart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CallStart(RequestModel):
     channel: Channel = "browser"
     from_number: E164 | None = None
     caller_name: str | None = Field(None, max_length=200)
@@ -42,25 +44,18 @@ class CallStarted(BaseModel):
     started_at: datetime
 
 
-class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TurnIn(RequestModel):
     speaker: Speaker
     text: str = Field(min_length=1, max_length=8000)
-    at: datetime | None = None
+    at: Moment | None = None
     seq: int | None = Field(None, ge=0, le=1_000_000)
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must include a time zone offset")
-        return value
+    # The language the transcription model reported for this turn, when it reported one.
+    language: str | None = Field(
+        None, min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+    )
 
 
-class TranscriptAppend(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TranscriptAppend(RequestModel):
     turns: list[TurnIn] = Field(min_length=1, max_length=500)
 
 
@@ -71,17 +66,32 @@ class Escalation(BaseModel):
     instructions: str
 
 
+class DetectionOut(BaseModel):
+    """The strongest category detection fired on the appended caller lines (high priority included)."""
+
+    category: Literal["emergency", "high_priority", "human_request"]
+    reason: str
+    matched: str | None
+    language: str | None
+
+
 class TranscriptAppended(BaseModel):
     accepted: list[int]
     escalation: Escalation | None
+    detection: DetectionOut | None = None
 
 
-class ToolCallIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ToolCallIn(RequestModel):
     name: str = Field(min_length=1, max_length=64)
     arguments: dict[str, Any] | str = Field(default_factory=dict)
     tool_call_id: str | None = Field(None, min_length=1, max_length=128)
+
+    @field_validator("arguments")
+    @classmethod
+    def _bounded_json_text(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
+        if isinstance(value, str):
+            check_json_text(value)
+        return value
 
 
 class ToolCallOut(BaseModel):
@@ -89,23 +99,17 @@ class ToolCallOut(BaseModel):
     repeated: bool = False
 
 
-class CallEnd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CallEnd(RequestModel):
     call_id: uuid.UUID
     reason: str | None = Field(None, max_length=64)
 
 
-class CallerInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CallerInfo(RequestModel):
     name: str | None = Field(None, max_length=200)
     phone: E164 | None = None
 
 
-class SessionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionRequest(RequestModel):
     call_id: uuid.UUID | None = None
     caller: CallerInfo | None = None
     metadata: dict[str, Any] | None = None
@@ -165,6 +169,10 @@ class CallSummary(BaseModel):
     prompt_hash: str
     turn_count: int
     live: bool
+    # Issue 11: an overflowed call's voicemail, and what retention or an erasure removed (and when).
+    recording_url: str | None = None
+    transcript_purged_at: datetime | None = None
+    content_erased_at: datetime | None = None
 
 
 class CallDetail(CallSummary):
@@ -172,6 +180,8 @@ class CallDetail(CallSummary):
     transcript: list[Turn]
     intake: Intake | None
     events: list[CallEvent]
+    # Issue 10: post-call analysis {status: pending | completed | failed | disabled, ...}; None if live.
+    analysis: dict[str, Any] | None = None
 
 
 class CallPage(BaseModel):

@@ -7,31 +7,48 @@ Never commits: live-state writes are immediate, and PostgreSQL is written only b
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import metrics
 from app.calls import errors
-from app.calls.escalation import detect_turns, escalation_instructions, raised_urgency, record_detections
+from app.calls.escalation import (
+    detect_turns,
+    escalation_instructions,
+    raised_urgency,
+    record_detections,
+    strongest_detection,
+)
+from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveStore
 from app.calls.repository import CallFilters, CallRepository
 from app.calls.schemas import (
     CallDetail,
     CallSummary,
+    DetectionOut,
     Escalation,
     TranscriptAppended,
     TurnIn,
 )
+from app.calls.second_opinion import OnEscalation
+from app.calls.second_opinion import review as review_second_opinion
+from app.calls.text import clean_text
 from app.calls.views import detail_from_snapshot, detail_from_stored, summary_from_row
+from app.classifier.second_opinion import SecondOpinion
+from app.events import live as live_events
+from app.logging import bind_call_context
 from app.orgs.auth import OrgPrincipal
 from app.orgs.config import OrgConfig
 from app.pagination import decode_time_id_cursor, page_of
-from app.safety.detection import Category
+from app.privacy.modes import redact_text, redact_turn_rows, stream_turn_text
+from app.safety import policy
+from app.safety.detection import Category, Detection
 from app.safety.examples import EMERGENCY_EXAMPLES
 from app.safety.prompt import SessionSpec, build_session
 from app.safety.tools import validate_tool_arguments
@@ -111,23 +128,17 @@ async def start_call(
     now = now or utcnow()
     call_id = call_id or uuid.uuid4()
     spec = session_spec(org, settings, now)
-    meta = {
-        "org_id": str(org.org_id),
-        "channel": channel,
-        "status": "active",
-        "started_at": now.isoformat(),
-        "from_number": from_number or "",
-        "caller_name": caller_name or "",
-        "config_version": str(org.config_version),
-        "prompt_hash": spec.prompt_hash,
-        "escalated": "0",
-        "escalation_reason": "",
-        "escalation_urgency": "",
-        "urgency": "",
-        "end_reason": "",
-        "twilio_call_sid": twilio_call_sid or "",
-        "metadata": orjson.dumps(metadata or {}).decode(),
-    }
+    call = LiveCall(
+        org_id=org.org_id,
+        channel=channel,
+        started_at=now,
+        config_version=org.config_version,
+        prompt_hash=spec.prompt_hash,
+        from_number=from_number,
+        caller_name=caller_name,
+        twilio_call_sid=twilio_call_sid,
+        metadata=metadata or {},
+    )
     started_event = _event(
         "call_started",
         now,
@@ -136,9 +147,12 @@ async def start_call(
         prompt_hash=spec.prompt_hash,
         open=spec.open_state.is_open,
     )
-    if not await live.create_call(str(call_id), meta, started=now.timestamp(), events=[started_event]):
+    if not await live.start(str(call_id), call, events=[started_event]):
         raise errors.CallAlreadyExists()
+    await live_events.record(live, org_id=org.org_id, call_id=call_id, event=started_event)  # issue 10
+    bind_call_context(call_id, org.org_id)  # issue 12: the rest of this request logs the call's ids
     log.info("call_started", extra={"call": str(call_id), "channel": channel, "org": str(org.org_id)})
+    metrics.call_started(channel, org.org_id)
     return StartedCall(call_id=call_id, started_at=now, spec=spec)
 
 
@@ -169,51 +183,86 @@ async def append_transcript(
     call_id: uuid.UUID,
     turns: Sequence[TurnIn],
     now: datetime | None = None,
+    second_opinion: SecondOpinion | None = None,
+    on_escalation: OnEscalation | None = None,
 ) -> TranscriptAppended:
+    """Store the turns, run detection on the caller's, and escalate on the server. With a second
+    opinion, the REST path (no `on_escalation`) waits its budget; a channel gets late escalations
+    through `on_escalation`."""
     now = now or utcnow()
     meta = await live_meta(
         session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "escalated", "urgency")
     )
     rows = [
-        {"speaker": t.speaker, "text": t.text, "at": (t.at or now).astimezone(UTC).isoformat(), "seq": t.seq}
+        {
+            "speaker": t.speaker,
+            "text": clean_text(t.text),  # vendor speech is cleaned, not refused (the API refuses)
+            "at": (t.at or now).astimezone(UTC).isoformat(),
+            "seq": t.seq,
+            **({"language": t.language} if t.language else {}),
+        }
         for t in turns
     ]
+    rows = redact_turn_rows(org.config, rows)  # issue 11: before the live store and the live stream
     accepted = await live.append_turns(str(call_id), rows)
     if accepted is None:
         raise errors.CallAlreadyEnded()
+    if stream_turn_text(org.config):
+        await live_events.turns(live, org_id=org.org_id, call_id=call_id, rows=rows, accepted=accepted)
+    detect_started = time.perf_counter()
     found = detect_turns(org.config, turns, accepted)
+    metrics.detection_seconds(time.perf_counter() - detect_started)  # issue 12
     strongest = await record_detections(live, call_id=str(call_id), meta=meta, found=found, now=now)
-    escalation = None
-    if strongest is not None:
-        escalation = Escalation(
-            category="emergency" if strongest.category is Category.emergency else "human_request",
-            reason=strongest.reason,
-            matched=strongest.matched,
-            instructions=escalation_instructions(strongest, org.config),
+    raised = None
+    if second_opinion is not None and second_opinion.enabled:
+        raised = await review_second_opinion(
+            second_opinion,
+            live,
+            call_id=call_id,
+            turns=turns,
+            accepted=accepted,
+            found=found,
+            on_escalation=on_escalation,
         )
-    return TranscriptAppended(accepted=accepted, escalation=escalation)
+        strongest = strongest or raised
+    escalation = detection_escalation(strongest, org.config) if strongest is not None else None
+    fired = strongest_detection(found)
+    if raised is not None and (fired is None or fired.category is Category.none):
+        fired = raised
+    detection = None
+    if fired is not None and fired.category is not Category.none:
+        detection = DetectionOut(
+            category=fired.category.value,
+            reason=fired.reason,
+            matched=fired.matched,
+            language=fired.language,
+        )
+    return TranscriptAppended(accepted=accepted, escalation=escalation, detection=detection)
 
 
-def tool_output(name: str, args: dict[str, Any], config: OrgConfig) -> dict[str, Any]:
-    """What the model gets back as function_call_output: plain next steps, no internal state."""
-    if name == "escalate_call":
-        if config.escalation_phone:
-            return {
-                "status": "escalated",
-                "transfer": "live",
-                "say": "Tell the caller you are connecting them with a person now, and stay brief.",
-            }
-        return {
-            "status": "escalated",
-            "transfer": "callback",
-            "say": "Tell the caller a person will call them back as soon as possible.",
-        }
-    if name == "complete_intake":
-        return {
-            "status": "saved",
-            "next": "Briefly confirm, ask if they need anything else, then say goodbye.",
-        }
-    return {"status": "ending", "next": "Say a short goodbye; the call ends when you finish speaking."}
+def detection_escalation(detection: Detection, config: OrgConfig) -> Escalation:
+    """What the channel is told to do about an escalating detection (emergency or a person)."""
+    return Escalation(
+        category="emergency" if detection.category is Category.emergency else "human_request",
+        reason=detection.reason,
+        matched=detection.matched,
+        instructions=escalation_instructions(detection, config),
+    )
+
+
+def tool_output(
+    name: str, args: dict[str, Any], config: OrgConfig, *, transfer: bool | None = None
+) -> dict[str, Any]:
+    """The function_call_output (safety/policy.py); `transfer` None is the client path: live if the org
+    has an escalation phone."""
+    live_transfer = config.escalation_phone is not None if transfer is None else transfer
+    return policy.tool_output(name, config, transfer=live_transfer)
+
+
+def _written(done: bool) -> None:
+    """A write the store dropped because the call is gone: refuse, never answer as if it was applied."""
+    if not done:
+        raise errors.CallAlreadyEnded()
 
 
 async def apply_tool_call(
@@ -226,6 +275,7 @@ async def apply_tool_call(
     arguments: dict[str, Any] | str,
     tool_call_id: str | None,
     source: str = "tool",
+    transfer: bool | None = None,
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """Validate and apply one tool call once. Returns (validated args, output, repeated).
@@ -235,41 +285,59 @@ async def apply_tool_call(
     now = now or utcnow()
     meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "urgency"))
     args = validate_tool_arguments(name, arguments, org.config)
-    output = tool_output(name, args, org.config)
+    output = tool_output(name, args, org.config, transfer=transfer)
     key = str(call_id)
     if tool_call_id is not None:
         previous = await live.claim_tool_call(key, tool_call_id, output)
         if previous is not None:
             return args, previous, True
     if name == "escalate_call":
-        await live.update_meta(
-            key,
-            {
-                "escalated": "1",
-                "escalation_reason": args["reason"],
-                "escalation_urgency": args["urgency"],
-                "urgency": raised_urgency(meta.get("urgency"), args["urgency"]),
-            },
+        _written(
+            await live.update_call(
+                key,
+                escalated=True,
+                escalation_reason=redact_text(org.config, args["reason"]),
+                escalation_urgency=args["urgency"],
+                urgency=raised_urgency(meta.get("urgency"), args["urgency"]),
+            )
         )
-        await live.add_event(key, _event("escalated", now, source=source, urgency=args["urgency"]))
+        _written(await live.add_event(key, _event("escalated", now, source=source, urgency=args["urgency"])))
+        await live_events.record(
+            live,
+            org_id=org.org_id,
+            call_id=key,
+            event=_event("escalated", now, source=source, urgency=args["urgency"]),
+        )
     elif name == "complete_intake":
         data = {k: v for k, v in args.items() if k not in ("urgency_level", "summary")}
-        await live.set_intake(
-            key,
-            {
-                "data": data,
-                "urgency": args["urgency_level"],
-                "summary": args["summary"],
-                "completed_at": now.isoformat(),
-            },
+        intake = {
+            "data": data,
+            "urgency": args["urgency_level"],
+            "summary": redact_text(org.config, args["summary"]),
+            "completed_at": now.isoformat(),
+        }
+        _written(await live.set_intake(key, intake))
+        urgency = raised_urgency(meta.get("urgency"), args["urgency_level"])
+        _written(await live.update_call(key, urgency=urgency))
+        fields = sorted(data)
+        _written(
+            await live.add_event(
+                key, _event("intake_completed", now, urgency=args["urgency_level"], fields=fields)
+            )
         )
-        await live.update_meta(key, {"urgency": raised_urgency(meta.get("urgency"), args["urgency_level"])})
-        await live.add_event(
-            key, _event("intake_completed", now, urgency=args["urgency_level"], fields=sorted(data))
+        await live_events.record(
+            live,
+            org_id=org.org_id,
+            call_id=key,
+            event=_event("intake_completed", now, urgency=args["urgency_level"], fields=fields),
+            intake=intake,
         )
     elif name == "end_call":
-        await live.update_meta(key, {"status": "ending", "end_reason": "agent_end_call"})
-        await live.add_event(key, _event("end_requested", now, reason=args["reason"]))
+        _written(await live.update_call(key, status="ending", end_reason="agent_end_call"))
+        _written(await live.add_event(key, _event("end_requested", now, reason=args["reason"])))
+    await live_events.tool_called(
+        live, org_id=org.org_id, call_id=key, name=name, tool_call_id=tool_call_id, at=now
+    )
     log.info("tool_applied", extra={"tool": name, "call": key})
     return args, output, False
 

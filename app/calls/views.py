@@ -3,42 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
-
-import orjson
 
 from app.calls.live_store import LiveSnapshot
 from app.calls.repository import StoredCall
 from app.calls.schemas import CallDetail, CallEvent, CallSummary, Intake, Turn
 
 
-def _none_if_empty(value: str | None) -> str | None:
-    return value or None
-
-
 def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
-    meta = snapshot.meta
+    call = snapshot.call
     intake = snapshot.intake
     return CallDetail(
         call_id=uuid.UUID(snapshot.call_id),
-        channel=meta["channel"],
-        status=meta["status"],
-        started_at=datetime.fromisoformat(meta["started_at"]),
+        channel=call.channel,
+        status=call.status,
+        started_at=call.started_at,
         ended_at=None,
         duration_seconds=None,
-        escalated=meta.get("escalated") == "1",
-        escalation_reason=_none_if_empty(meta.get("escalation_reason")),
-        escalation_urgency=_none_if_empty(meta.get("escalation_urgency")),
-        urgency=_none_if_empty(meta.get("urgency")),
-        end_reason=_none_if_empty(meta.get("end_reason")),
-        from_number=_none_if_empty(meta.get("from_number")),
-        caller_name=_none_if_empty(meta.get("caller_name")),
-        config_version=int(meta["config_version"]),
-        prompt_hash=meta["prompt_hash"],
+        escalated=call.escalated,
+        escalation_reason=call.escalation_reason,
+        escalation_urgency=call.escalation_urgency,
+        urgency=call.urgency,
+        end_reason=call.end_reason,
+        from_number=call.from_number,
+        caller_name=call.caller_name,
+        config_version=call.config_version,
+        prompt_hash=call.prompt_hash,
         turn_count=len(snapshot.turns),
         live=True,
-        metadata=orjson.loads(meta.get("metadata") or "{}"),
+        metadata=call.metadata,
         transcript=[
             Turn(seq=t["seq"], speaker=t["speaker"], text=t["text"], at=t["at"]) for t in snapshot.turns
         ],
@@ -69,6 +62,9 @@ def summary_from_row(call: Any) -> CallSummary:
         prompt_hash=call.prompt_hash,
         turn_count=call.turn_count,
         live=False,
+        recording_url=call.recording_url,
+        transcript_purged_at=call.transcript_purged_at,
+        content_erased_at=call.content_erased_at,
     )
 
 

@@ -15,7 +15,7 @@ from app.calls.live_store import LiveStore
 from app.errors import path_uuid
 from app.orgs import errors
 from app.orgs.keys import hash_key, parse_prefix, secret_equals
-from app.orgs.repository import KeyAuthRepository
+from app.orgs.repository import KeyAuthRepository, OrgRepository
 from database.base import utcnow
 
 log = logging.getLogger("callintake.auth")
@@ -79,7 +79,9 @@ async def authenticate_org_key(
 ) -> OrgPrincipal:
     """Check a key, from the shared cache when warm so live calls keep working while PostgreSQL is down.
 
-    Revoking a key or editing a config deletes the cached entries, so both take effect at once.
+    Revoking a key or editing a config invalidates the cached entries, so both take effect at once: the
+    generations read here before the database read make a cache write from a read that raced the
+    revocation (or config change) fail instead of bringing the old entry back for 30 s.
     """
     key = bearer_token(authorization)
     prefix = parse_prefix(key)
@@ -90,6 +92,7 @@ async def authenticate_org_key(
     cached = await _from_cache(live, key_hash)
     if cached is not None:
         return cached
+    generations = await live.cache_generations(key_cache_key(key_hash))
     found = await KeyAuthRepository(session).find_by_prefix(prefix)
     if found is None or not secret_equals(key_hash, found[0].key_hash):
         log.info("auth_failed", extra={"reason": "unknown_key"})
@@ -112,7 +115,7 @@ async def authenticate_org_key(
         key_name=api_key.name,
         scopes=frozenset(api_key.scopes),
     )
-    await _to_cache(live, key_hash, principal)
+    await _to_cache(session, live, key_hash, principal, key_generation=generations[0])
     return principal
 
 
@@ -137,7 +140,9 @@ async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
     )
 
 
-async def _to_cache(live: LiveStore, key_hash: str, principal: OrgPrincipal) -> None:
+async def _to_cache(
+    session: AsyncSession, live: LiveStore, key_hash: str, principal: OrgPrincipal, *, key_generation: str
+) -> None:
     entry = {
         "org_id": str(principal.org_id),
         "key_id": str(principal.key_id),
@@ -150,15 +155,29 @@ async def _to_cache(live: LiveStore, key_hash: str, principal: OrgPrincipal) -> 
         "config": principal.config,
         "config_version": principal.config_version,
     }
-    await live.cache_set(key_cache_key(key_hash), orjson.dumps(entry).decode(), AUTH_CACHE_SECONDS)
-    await live.cache_set(org_cache_key(principal.org_id), orjson.dumps(org).decode(), AUTH_CACHE_SECONDS)
+    await live.cache_set_if_generation(
+        key_cache_key(key_hash), orjson.dumps(entry).decode(), AUTH_CACHE_SECONDS, generation=key_generation
+    )
+    # The org id was unknown before the key's row was read, so its generation is read now and the
+    # version read again after it: a config change that committed in between shows as a newer version,
+    # one that commits later bumps the generation and the write below fails.
+    (org_generation,) = await live.cache_generations(org_cache_key(principal.org_id))
+    await session.commit()  # a new snapshot: SQLite keeps the first one for the whole transaction
+    if await OrgRepository(session).config_version(principal.org_id) != principal.config_version:
+        return
+    await live.cache_set_if_generation(
+        org_cache_key(principal.org_id),
+        orjson.dumps(org).decode(),
+        AUTH_CACHE_SECONDS,
+        generation=org_generation,
+    )
 
 
 async def forget_key(live: LiveStore, key_hash: str) -> None:
     """Call after the revocation commits: the key stops working on every process at once."""
-    await live.cache_delete(key_cache_key(key_hash))
+    await live.cache_invalidate(key_cache_key(key_hash))
 
 
 async def forget_org(live: LiveStore, org_id: uuid.UUID) -> None:
     """Call after a config change commits, so the next request sees the new config."""
-    await live.cache_delete(org_cache_key(org_id))
+    await live.cache_invalidate(org_cache_key(org_id))

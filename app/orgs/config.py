@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from app.validation import MAX_YEAR, MIN_YEAR, RequestModel
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -30,11 +33,20 @@ def _check_e164(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _check_timezone(value: str) -> str:
+    # Only names the tz database lists: "America" or "posix/" name folders, and ZoneInfo raises
+    # OSError (not ValueError) for those, which used to surface as a 5xx.
+    if value not in _zone_names():
+        raise ValueError(f"unknown IANA time zone {value[:64]!r}")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {value!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown IANA time zone {value[:64]!r}") from exc
     return value
 
 
@@ -57,9 +69,7 @@ class AfterHoursPolicy(StrEnum):
     closed_message = "closed_message"
 
 
-class HoursRange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HoursRange(RequestModel):
     open: str
     close: str
 
@@ -105,10 +115,8 @@ def _check_no_overlap(ranges: list[HoursRange]) -> list[HoursRange]:
 DayHours = Annotated[list[HoursRange], AfterValidator(_check_no_overlap)]
 
 
-class BusinessHours(BaseModel):
+class BusinessHours(RequestModel):
     """Open ranges per weekday; a weekday that is absent or empty is closed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     monday: DayHours = Field(default_factory=list)
     tuesday: DayHours = Field(default_factory=list)
@@ -123,20 +131,24 @@ class BusinessHours(BaseModel):
         return ranges
 
 
-class Holiday(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _check_year(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value
 
+
+class Holiday(RequestModel):
     date: date
     name: str | None = Field(None, max_length=120)
     hours: DayHours = Field(default_factory=list)
+
+    _sane_year = field_validator("date")(_check_year)
 
 
 IntakeFieldType = Literal["string", "phone", "date", "email", "enum", "boolean", "number"]
 
 
-class IntakeField(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IntakeField(RequestModel):
     name: str
     label: str = Field(min_length=1, max_length=200)
     type: IntakeFieldType = "string"
@@ -164,18 +176,51 @@ class IntakeField(BaseModel):
         return self
 
 
-class RealtimeVoiceConfig(BaseModel):
+class RealtimeVoiceConfig(RequestModel):
     """Model and voice; None means the service default from settings."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str | None = Field(None, min_length=1, max_length=100)
     voice: str | None = Field(None, min_length=1, max_length=100)
 
 
-class OrgConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OverflowPolicy(StrEnum):
+    """What a phone call over the org's concurrency cap gets (issue 11), decided before answering."""
 
+    forward_to_escalation = "forward_to_escalation"  # <Dial> a person; recommended for medical orgs
+    voicemail = "voicemail"  # greeting, a short prompt and <Record>
+    busy = "busy"  # <Reject reason="busy"/>: not answered, not billed
+
+
+class CallLimits(RequestModel):
+    """Concurrency cap; null is unlimited (CALL_PLATFORM_MAX_CONCURRENT_CALLS still applies)."""
+
+    max_concurrent_calls: int | None = Field(None, ge=1, le=10_000)
+    overflow_policy: OverflowPolicy = OverflowPolicy.voicemail
+
+
+class PrivacyMode(StrEnum):
+    store_all = "store_all"
+    redact = "redact"  # caller data replaced by [phone], [email] ... before anything durable or sent
+    no_transcripts = "no_transcripts"  # metadata, escalation, intake and analysis only
+
+
+class PrivacyConfig(RequestModel):
+    """What of a call is kept, and for how long; null retention keeps it until erased."""
+
+    mode: PrivacyMode = PrivacyMode.store_all
+    transcript_retention_days: int | None = Field(None, ge=1, le=3650)
+    intake_retention_days: int | None = Field(None, ge=1, le=3650)
+
+
+class AnalysisConfig(RequestModel):
+    """Post-call analysis: on by default when the service has an OpenAI key; the model overrides
+    OPENAI_ANALYSIS_MODEL for this org."""
+
+    enabled: bool = True
+    model: str | None = Field(None, min_length=1, max_length=100)
+
+
+class OrgConfig(RequestModel):
     timezone: TimeZoneName
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     holidays: list[Holiday] = Field(default_factory=list, max_length=366)
@@ -189,7 +234,13 @@ class OrgConfig(BaseModel):
     greeting: str = Field("Thank you for calling.", min_length=1, max_length=1000)
     recording_disclosure: str | None = Field(None, max_length=1000)
     language: str = "en-US"
+    # Languages callers are expected to speak, the org's `language` first; transcription then
+    # detects among them instead of forcing one (a Vietnamese caller to an en-US org).
+    languages: list[str] = Field(default_factory=list, max_length=16)
     realtime: RealtimeVoiceConfig = Field(default_factory=RealtimeVoiceConfig)
+    limits: CallLimits = Field(default_factory=CallLimits)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
 
     @field_validator("language")
     @classmethod
@@ -197,6 +248,22 @@ class OrgConfig(BaseModel):
         if not _BCP47_RE.match(value):
             raise ValueError("must be a BCP 47 language tag such as en-US or es")
         return value
+
+    @field_validator("languages")
+    @classmethod
+    def _bcp47_list(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if len(value) > 35 or not _BCP47_RE.match(value):
+                raise ValueError("each must be a BCP 47 language tag such as en-US or vi")
+        if len({v.lower() for v in values}) != len(values):
+            raise ValueError("languages must not repeat")
+        return values
+
+    @model_validator(mode="after")
+    def _language_first(self) -> OrgConfig:
+        if self.languages and self.languages[0].lower() != self.language.lower():
+            raise ValueError("languages must start with the org's language")
+        return self
 
     @field_validator("intake_fields")
     @classmethod
@@ -220,6 +287,12 @@ class OrgConfig(BaseModel):
     def _forwarding_needs_a_number(self) -> OrgConfig:
         if self.after_hours_policy is AfterHoursPolicy.forward_to_escalation and not self.escalation_phone:
             raise ValueError("after_hours_policy forward_to_escalation needs an escalation_phone")
+        return self
+
+    @model_validator(mode="after")
+    def _overflow_forward_needs_a_number(self) -> OrgConfig:
+        if self.limits.overflow_policy is OverflowPolicy.forward_to_escalation and not self.escalation_phone:
+            raise ValueError("limits.overflow_policy forward_to_escalation needs an escalation_phone")
         return self
 
     def dump(self) -> dict[str, object]:

@@ -28,6 +28,13 @@ class OrgRepository:
         result: Organization | None = await self.session.scalar(stmt)
         return result
 
+    async def config_version(self, org_id: uuid.UUID) -> int | None:
+        """The committed version now (a column read, so the session's identity map cannot answer it)."""
+        version: int | None = await self.session.scalar(
+            select(Organization.config_version).where(Organization.id == org_id)
+        )
+        return version
+
     async def slug_exists(self, slug: str) -> bool:
         return await self.session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None
 

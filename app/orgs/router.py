@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.deps import AdminAuth, ConfigReader, ConfigWriter, DbSession, LiveStoreDep, SettingsDep
 from app.errors import path_uuid
@@ -30,6 +29,7 @@ from app.orgs.schemas import (
 )
 from app.safety.examples import EMERGENCY_EXAMPLES
 from app.safety.prompt import build_session
+from app.validation import Moment
 from database.models import Organization
 
 admin_router = APIRouter(prefix="/api/admin", tags=["platform admin"])
@@ -179,7 +179,7 @@ async def preview_prompt(
     session: DbSession,
     settings: SettingsDep,
     org_id: str,
-    at: Annotated[AwareDatetime | None, Query(description="ISO time with offset; default now")] = None,
+    at: Annotated[Moment | None, Query(description="ISO time with offset; default now")] = None,
 ) -> PromptPreview:
     """Exactly what a call starting at `at` would get: instructions, tools, open/closed, prompt hash."""
     org = await service.get_org(session, org_id=principal.require_org(org_id))

@@ -8,9 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from app.orgs.config import E164, OrgConfig
+from app.validation import RequestModel
 
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -23,9 +24,7 @@ class Scope(StrEnum):
     sessions_create = "sessions:create"
 
 
-class OrgCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrgCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = None
     config: OrgConfig
@@ -55,9 +54,7 @@ class OrgPage(BaseModel):
     next_cursor: str | None
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(min_length=1)
 
@@ -83,9 +80,7 @@ class ApiKeyCreated(ApiKey):
     key: str = Field(description="The secret; shown only in this response.")
 
 
-class PhoneNumberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PhoneNumberCreate(RequestModel):
     number: E164
 
 

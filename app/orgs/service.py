@@ -25,6 +25,7 @@ from app.orgs.repository import (
 )
 from app.orgs.schemas import ApiKeyCreate, OrgCreate
 from app.pagination import InvalidCursor, decode_cursor, decode_time_id_cursor, encode_cursor, page_of
+from app.privacy.audit import audit_changes
 from database.base import utcnow
 from database.models import ApiKey, ConfigAudit, Organization, PhoneNumber
 
@@ -138,6 +139,9 @@ async def remove_phone_number(session: AsyncSession, *, org_id: uuid.UUID, numbe
         raise errors.PhoneNumberNotFound()
 
 
+_VERSION_RE = re.compile(r"[0-9]{1,18}")
+
+
 def etag_for(version: int) -> str:
     return f'"{version}"'
 
@@ -151,7 +155,8 @@ def _check_if_match(if_match: str | None, version: int) -> None:
     versions = set()
     for tag in wanted:
         tag = tag.removeprefix("W/").strip('"')
-        if not tag.isdigit():
+        # ASCII digits only, and few: str.isdigit() takes "²" and int() refuses 5000 digits.
+        if not _VERSION_RE.fullmatch(tag):
             raise errors.InvalidIfMatch()
         versions.add(int(tag))
     if version not in versions:
@@ -200,7 +205,7 @@ async def _write_config(
             old_version=old_version,
             new_version=org.config_version,
             changed_fields=changed,
-            changes={key: {"old": old.get(key), "new": new_json.get(key)} for key in changed},
+            changes=audit_changes(old, new_json, changed),  # no secrets or personal data (issue 11)
         )
     )
     return org
@@ -229,7 +234,8 @@ async def list_config_audit(
     before = None
     if cursor:
         (before,) = decode_cursor(cursor, length=1)
-        if not isinstance(before, int):
+        # bool is an int to Python; ids are positive BIGINTs.
+        if isinstance(before, bool) or not isinstance(before, int) or not 0 < before < 2**63:
             raise InvalidCursor()
     rows = await ConfigAuditRepository(session, org_id).list_page(limit=limit + 1, before_id=before)
     next_cursor = None

@@ -1,4 +1,5 @@
-"""OpenAI Realtime over HTTP: minting client secrets with one shared client, bounded retries, mapped errors.
+"""OpenAI Realtime over HTTP: client secrets, WebRTC calls (create, hang up), with one shared client,
+bounded retries and mapped errors.
 
 The API key goes only into the Authorization header; it never reaches a response body or a log line.
 """
@@ -9,11 +10,13 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from typing import Any
 
 import httpx
 import orjson
 
+from app import metrics, tracing
 from app.errors import UpstreamError
 from app.realtime import errors
 from app.settings import OpenAISettings
@@ -21,6 +24,7 @@ from app.settings import OpenAISettings
 log = logging.getLogger("callintake.realtime")
 
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+OPENAI_CALL_ID_RE = re.compile(r"^rtc_[A-Za-z0-9_-]{1,60}$")
 _MAX_RETRY_AFTER = 2.0
 
 
@@ -40,42 +44,85 @@ class RealtimeClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def _headers(self) -> dict[str, str]:
+    def _auth(self) -> dict[str, str]:
         if self._settings.api_key is None:
             raise errors.OpenAINotConfigured()
-        return {
-            "Authorization": f"Bearer {self._settings.api_key.get_secret_value()}",
-            "Content-Type": "application/json",
-        }
+        return {"Authorization": f"Bearer {self._settings.api_key.get_secret_value()}"}
 
+    @tracing.traced("realtime.mint")
+    @metrics.timed(metrics.mint_seconds)
     async def create_client_secret(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /realtime/client_secrets; returns OpenAI's JSON ({value, expires_at, session})."""
-        headers = self._headers()
-        content = orjson.dumps(body)
+        headers = {**self._auth(), "Content-Type": "application/json"}
+        # A timed-out mint may have succeeded upstream; retrying only costs an unused secret.
+        response = await self._post(
+            "realtime/client_secrets",
+            "mint",
+            content=orjson.dumps(body),
+            headers=headers,
+            retry_timeouts=True,
+        )
+        result: dict[str, Any] = orjson.loads(response.content)
+        return result
+
+    @tracing.traced("realtime.sdp_exchange")
+    async def create_call(self, sdp: bytes, session: dict[str, Any]) -> tuple[bytes, str]:
+        """POST /realtime/calls (the unified interface): the browser's SDP offer and our session as
+        multipart with the standard key. Returns (answer SDP, OpenAI call id from `Location`)."""
+        files = {
+            "sdp": (None, sdp, "application/sdp"),
+            "session": (None, orjson.dumps(session), "application/json"),
+        }
+        # A timed-out create may have made a call upstream; a retry would make a second one to pay for.
+        response = await self._post("realtime/calls", "call", files=files, headers=self._auth())
+        location = response.headers.get("location", "")
+        openai_call_id = location.rstrip("/").rpartition("/")[2]
+        if not OPENAI_CALL_ID_RE.match(openai_call_id):
+            log.warning("openai_call_without_location", extra={"upstream_status": response.status_code})
+            raise errors.UpstreamUnavailable(details={"upstream_status": response.status_code})
+        return response.content, openai_call_id
+
+    async def hang_up_call(self, openai_call_id: str) -> bool:
+        """POST /realtime/calls/{id}/hangup; False if OpenAI no longer knows the call (it has ended)."""
+        try:
+            await self._post(
+                f"realtime/calls/{openai_call_id}/hangup", "hangup", headers=self._auth(), retry_timeouts=True
+            )
+        except errors.UpstreamRejected as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            if details.get("upstream_status") == 404:
+                return False
+            raise
+        return True
+
+    async def _post(
+        self, path: str, what: str, *, headers: dict[str, str], retry_timeouts: bool = False, **body: Any
+    ) -> httpx.Response:
+        """One POST with bounded retries; failures become the UpstreamError tree."""
         attempts = self._settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                response = await self._http.post("realtime/client_secrets", content=content, headers=headers)
+                response = await self._http.post(path, headers=headers, **body)
             except httpx.TimeoutException as exc:
-                # A timed-out mint may have succeeded upstream; retrying only costs an unused secret.
-                if attempt < attempts:
+                if retry_timeouts and attempt < attempts:
                     await self._backoff(attempt, None)
                     continue
-                log.warning("openai_mint_failed", extra={"reason": "timeout", "attempts": attempt})
+                log.warning(f"openai_{what}_failed", extra={"reason": "timeout", "attempts": attempt})
+                metrics.upstream_error("openai", "timeout")
                 raise errors.UpstreamTimeout() from exc
             except httpx.TransportError as exc:
                 if attempt < attempts:
                     await self._backoff(attempt, None)
                     continue
-                log.warning("openai_mint_failed", extra={"reason": "connection", "attempts": attempt})
+                log.warning(f"openai_{what}_failed", extra={"reason": "connection", "attempts": attempt})
+                metrics.upstream_error("openai", "connection")
                 raise errors.UpstreamUnavailable() from exc
             if response.status_code < 300:
-                result: dict[str, Any] = orjson.loads(response.content)
-                return result
+                return response
             if response.status_code in _RETRYABLE_STATUS and attempt < attempts:
                 await self._backoff(attempt, response.headers.get("retry-after"))
                 continue
-            raise self._map_error(response, attempt)
+            raise self._map_error(response, attempt, what)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _backoff(self, attempt: int, retry_after: str | None) -> None:
@@ -86,16 +133,17 @@ class RealtimeClient:
         await asyncio.sleep(delay * (0.5 + random.random() / 2))
 
     @staticmethod
-    def _map_error(response: httpx.Response, attempts: int) -> UpstreamError:
+    def _map_error(response: httpx.Response, attempts: int, what: str = "mint") -> UpstreamError:
         upstream_code = None
         with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
             upstream_code = orjson.loads(response.content).get("error", {}).get("code")
         status = response.status_code
         log.warning(
-            "openai_mint_failed",
+            f"openai_{what}_failed",
             extra={"upstream_status": status, "upstream_code": upstream_code, "attempts": attempts},
         )
         details = {"upstream_status": status, "upstream_code": upstream_code}
+        metrics.upstream_error("openai", "status")
         if status in (401, 403):
             return errors.UpstreamAuthFailed(details=details)
         if status == 429:

@@ -38,3 +38,11 @@ class UpstreamTimeout(UpstreamError):
     code = "upstream_timeout"
     message = "OpenAI did not answer in time"
     retryable = True
+
+
+class SidebandCallNotFound(UpstreamError):
+    """A sideband attach answered 404 `call_id_not_found`: the WebRTC call has ended (or never existed)."""
+
+    status_code = 502
+    code = "openai_call_not_found"
+    message = "OpenAI no longer knows this call"

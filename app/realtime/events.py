@@ -25,10 +25,19 @@ class _Event(BaseModel):
 
 class SessionCreated(_Event):
     type: Literal["session.created"]
+    session: dict[str, Any] | None = None
 
 
 class SessionUpdated(_Event):
     type: Literal["session.updated"]
+    session: dict[str, Any] | None = None
+
+
+class OutputAudioBuffer(_Event):
+    """WebRTC/SIP only: the caller's audio buffer started or stopped playing, or was cleared."""
+
+    type: Literal["output_audio_buffer.started", "output_audio_buffer.stopped", "output_audio_buffer.cleared"]
+    response_id: str | None = None
 
 
 class ErrorDetail(_Event):
@@ -54,6 +63,17 @@ class InputTranscriptionCompleted(_Event):
     type: Literal["conversation.item.input_audio_transcription.completed"]
     item_id: str
     transcript: str
+    # What the transcription model says it heard, when it says (shape not pinned down by the SDK:
+    # codes, or objects with a `language` or `code`); `language` reads the first one.
+    languages: list[Any] | None = None
+
+    @property
+    def language(self) -> str | None:
+        for item in self.languages or ():
+            code = item.get("language") or item.get("code") if isinstance(item, dict) else item
+            if isinstance(code, str) and 0 < len(code) <= 35:
+                return code
+        return None
 
 
 class AudioDelta(_Event):
@@ -102,7 +122,8 @@ ServerEvent = Annotated[
     | OutputTranscriptDone
     | FunctionCallArgumentsDone
     | ResponseCreated
-    | ResponseDone,
+    | ResponseDone
+    | OutputAudioBuffer,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
@@ -118,6 +139,9 @@ KNOWN_TYPES = frozenset(
         "response.function_call_arguments.done",
         "response.created",
         "response.done",
+        "output_audio_buffer.started",
+        "output_audio_buffer.stopped",
+        "output_audio_buffer.cleared",
     }
 )
 
@@ -193,6 +217,10 @@ def response_create(*, event_id: str, metadata: dict[str, str] | None = None) ->
 
 def response_cancel() -> str:
     return '{"type":"response.cancel"}'
+
+
+def output_audio_buffer_clear() -> str:
+    return '{"type":"output_audio_buffer.clear"}'
 
 
 def truncate(item_id: str, audio_end_ms: int) -> str:

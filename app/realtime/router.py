@@ -1,16 +1,21 @@
-"""POST /api/realtime/session: start (or resume) a browser call and mint its OpenAI client secret."""
+"""Browser calls: POST /api/realtime/calls (the unified interface: the server runs the call) and
+POST /api/realtime/session (the client-secret mint: the browser runs the call, kept for compatibility)."""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.calls import errors as call_errors
 from app.calls import service
+from app.calls.overflows import require_slot
 from app.calls.schemas import ClientSecret, SessionMinted, SessionRequest
 from app.deps import DbSession, SessionCreator, StateDep
-from app.errors import AppError
+from app.errors import AppError, path_uuid
+from app.realtime import webrtc
 from app.realtime.client import RealtimeClient
 from app.realtime.session import client_secret_body
 
@@ -18,7 +23,72 @@ router = APIRouter(tags=["realtime"])
 log = logging.getLogger("callintake.realtime")
 
 
-@router.post("/api/realtime/session", status_code=status.HTTP_201_CREATED, response_model=SessionMinted)
+_SDP_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {webrtc.SDP_MEDIA_TYPE: {"schema": {"type": "string", "maxLength": webrtc.MAX_SDP_BYTES}}},
+    },
+    "responses": {
+        "201": {
+            "description": "The answer SDP; `Location` and `X-Call-Id` name the call.",
+            "content": {webrtc.SDP_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        },
+        "404": {"description": "Unknown call_id (or another org's)."},
+        "409": {"description": "The call_id names a call that has ended."},
+        "413": {"description": "The offer is over 64 KB."},
+        "415": {"description": "The body is not application/sdp."},
+        "422": {"description": "The body is not an SDP offer, or a caller header is invalid."},
+    },
+}
+
+
+@router.post(
+    "/api/realtime/calls",
+    status_code=status.HTTP_201_CREATED,
+    response_class=Response,
+    openapi_extra=_SDP_BODY,
+    summary="Start (or resume) a browser call over WebRTC, run by the server",
+)
+async def create_webrtc_call(
+    principal: SessionCreator,
+    state: StateDep,
+    session: DbSession,
+    request: Request,
+    call_id: Annotated[
+        str | None, Query(description="Resume this browser call with a new WebRTC call.")
+    ] = None,
+    x_caller_name: Annotated[str | None, Header()] = None,
+    x_caller_phone: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The unified interface: the browser POSTs its SDP offer here and gets OpenAI's answer back. The
+    server builds the session, attaches a sideband to the call and runs it (transcripts, detection,
+    tools, the end) with no OpenAI credential in the browser and nothing the browser reports trusted."""
+    offer = webrtc.check_offer(request.headers.get("content-type"), await request.body())
+    caller = webrtc.caller_from_headers(x_caller_name, x_caller_phone)
+    resume = path_uuid(call_id, call_errors.CallNotFound) if call_id is not None else None
+    answer, started = await webrtc.start_webrtc_call(
+        session,
+        state,
+        org=service.OrgContext.from_principal(principal),
+        offer=offer,
+        call_id=resume,
+        caller=caller,
+    )
+    headers = {"Location": f"/api/calls/{started}", "X-Call-Id": str(started)}
+    return Response(answer, status_code=201, media_type=webrtc.SDP_MEDIA_TYPE, headers=headers)
+
+
+@router.post(
+    "/api/realtime/session",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionMinted,
+    description=(
+        "The client-secret path, kept for compatibility: the browser gets an ephemeral key and runs the "
+        "session itself, forwarding transcripts and tool calls. **This path trusts the browser**: what it "
+        'leaves out or makes up is recorded as sent (events say `source: "client"`). Prefer '
+        "`POST /api/realtime/calls`, where the server runs the call."
+    ),
+)
 async def create_session(
     principal: SessionCreator, state: StateDep, session: DbSession, body: SessionRequest | None = None
 ) -> SessionMinted:
@@ -36,8 +106,12 @@ async def create_session(
         spec = service.session_spec(org, state.settings, now)
     else:
         caller = body.caller
+        new_id = uuid.uuid4()
+        limit = org.config.limits.max_concurrent_calls
+        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
         started = await service.start_call(
             live,
+            call_id=new_id,
             org=org,
             settings=state.settings,
             channel="browser",
@@ -63,7 +137,8 @@ async def create_session(
         exc.details = {**details, "call_id": str(call_id)}
         raise
     await live.add_event(
-        str(call_id), {"type": "session_minted", "at": now.isoformat(), "data": {"model": spec.model}}
+        str(call_id),
+        {"type": "session_minted", "at": now.isoformat(), "data": {"model": spec.model, "source": "client"}},
     )
     return SessionMinted(
         call_id=call_id,

@@ -1,4 +1,5 @@
-"""The server-side OpenAI Realtime WebSocket of one phone call: connect, configure, greet.
+"""The server-side OpenAI Realtime WebSocket: a phone call's session (connect, configure, greet), or the
+sideband of a browser's WebRTC call (attach by call id).
 
 GA only: `{OPENAI_BASE_URL as ws(s)}/realtime?model=...`, `Authorization: Bearer`, no OpenAI-Beta header
 (it now gets `beta_api_shape_disabled`). Failures become the realtime UpstreamError tree, so callers can
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from app import metrics
 from app.errors import UpstreamError
 from app.realtime import errors, events
 from app.settings import OpenAISettings
@@ -27,9 +29,36 @@ MAX_MESSAGE_BYTES = 1 << 20
 GREETING_EVENT_ID = "greeting"
 
 
-def realtime_url(base_url: str, model: str) -> str:
+def realtime_url(base_url: str, model: str | None = None, *, call_id: str | None = None) -> str:
+    """The Realtime WebSocket: `?model=` opens a session, `?call_id=` attaches a sideband to a call."""
     scheme, _, rest = base_url.rstrip("/").partition("://")
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/realtime?{urlencode({'model': model})}"
+    query = urlencode({"call_id": call_id} if call_id is not None else {"model": model})
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/realtime?{query}"
+
+
+async def _connect(settings: OpenAISettings, url: str) -> ClientConnection:
+    if settings.api_key is None:
+        raise errors.OpenAINotConfigured()
+    try:
+        return await connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
+            open_timeout=settings.connect_timeout_seconds,
+            close_timeout=2,  # at the end of a call, do not wait long for OpenAI's closing handshake
+            max_size=MAX_MESSAGE_BYTES,
+            compression=None,  # base64 audio barely compresses; deflate would cost more CPU than it saves
+            user_agent_header="callintake",
+        )
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        mapped = _mapped(exc)
+        log.warning("openai_connect_failed", extra={"code": mapped.code, "error_type": type(exc).__name__})
+        metrics.upstream_error("openai", metrics.error_kind(mapped.code))  # issue 12
+        raise mapped from exc
+
+
+async def attach_sideband(settings: OpenAISettings, openai_call_id: str) -> Upstream:
+    """The sideband of a WebRTC call, with the standard key (an ephemeral one gets a 404)."""
+    return Upstream(await _connect(settings, realtime_url(settings.base_url, call_id=openai_call_id)))
 
 
 class Upstream:
@@ -52,6 +81,8 @@ def _mapped(exc: BaseException) -> UpstreamError:
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         details = {"upstream_status": status}
+        if status == 404:
+            return errors.SidebandCallNotFound(details=details)
         if status in (401, 403):
             return errors.UpstreamAuthFailed(details=details)
         if status == 429:
@@ -78,23 +109,7 @@ async def _configure(ws: ClientConnection, session: dict[str, Any], seconds: flo
 
 async def open_session(settings: OpenAISettings, *, session: dict[str, Any], greet: bool) -> Upstream:
     """Connect, send `session.update`, wait for `session.updated`, then (if `greet`) ask for the greeting."""
-    if settings.api_key is None:
-        raise errors.OpenAINotConfigured()
-    url = realtime_url(settings.base_url, str(session["model"]))
-    try:
-        ws = await connect(
-            url,
-            additional_headers={"Authorization": f"Bearer {settings.api_key.get_secret_value()}"},
-            open_timeout=settings.connect_timeout_seconds,
-            close_timeout=2,  # at the end of a call, do not wait long for OpenAI's closing handshake
-            max_size=MAX_MESSAGE_BYTES,
-            compression=None,  # base64 audio barely compresses; deflate would cost more CPU than it saves
-            user_agent_header="callintake",
-        )
-    except (InvalidHandshake, OSError, TimeoutError) as exc:
-        mapped = _mapped(exc)
-        log.warning("openai_connect_failed", extra={"code": mapped.code, "error_type": type(exc).__name__})
-        raise mapped from exc
+    ws = await _connect(settings, realtime_url(settings.base_url, str(session["model"])))
     try:
         await _configure(ws, session, settings.read_timeout_seconds)
         if greet:

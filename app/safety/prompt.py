@@ -59,6 +59,7 @@ class SessionSpec:
     model: str
     voice: str
     language: str
+    languages: tuple[str, ...] = ()  # expected caller languages, `language` first (may be empty)
 
 
 def build_session(
@@ -100,6 +101,7 @@ def build_session(
         model=model,
         voice=voice,
         language=config.language,
+        languages=tuple(config.languages),
     )
 
 

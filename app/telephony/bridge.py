@@ -2,8 +2,9 @@
 
 One task group per call:
 - `_pump_twilio`: caller audio to OpenAI untouched (payload sliced, never decoded), marks, stop.
-- `_pump_upstream`: agent audio to Twilio with a mark per chunk, barge-in, events for the control.
-- `control.run` (control.py): transcripts with server-side detection, tools, transfer, hang-up.
+- `_pump_upstream`: agent audio to Twilio with a mark per chunk, barge-in, events for the agent.
+- `agent.run` (calls/agent.py): transcripts with server-side detection, tools, transfer, hang-up. This class
+  is its Channel: it carries audio and marks, and does what the agent decides.
 - `_watch`: the maximum call duration, a live-store heartbeat, and stop requests from the status webhook.
 Whatever ends the call (stop, either socket closing, a fatal OpenAI error, the time limit, a transfer or
 hang-up) records one reason, cancels the group, closes both sockets and finalizes the call.
@@ -15,21 +16,29 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from datetime import datetime
 from typing import NoReturn
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
-from app.calls import errors as call_errors
-from app.calls.finalize import finalize_call
+from app import metrics
+from app.calls.agent import CallAgent
+from app.calls.channel import (
+    CallContext,
+    CallEnded,
+    TransferFailed,
+    end_channel_call,
+    reraise_swallowed_cancel,
+)
+from app.calls.owner import CallOwned, Command, EndCommand, HangupCommand, LostReason, call_owners
+from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
 from app.calls.service import OrgContext
 from app.realtime import events
 from app.realtime.upstream import Upstream
+from app.safety import policy
 from app.state import AppState
 from app.telephony import actions, protocol, twiml
-from app.telephony.control import CallControl, CallEnded, reraise_swallowed_cancel
 from app.telephony.playback import Playback
 from app.telephony.runtime import TelephonyRuntime
 from app.telephony.twilio_client import TwilioRestFailed
@@ -67,7 +76,10 @@ class PhoneBridge:
         self._ws = twilio_ws
         self._upstream = upstream
         self.playback = Playback()
-        self.control = CallControl(self)
+        context = CallContext(
+            state.session_factory, state.live_store, org, call_id, state.extras.get(SECOND_OPINION_KEY)
+        )
+        self.agent = CallAgent(self, context)
         self.closing = False
         self.active_response: str | None = None
         self.barge_ins = 0
@@ -82,23 +94,45 @@ class PhoneBridge:
     async def run(self) -> None:
         self.runtime.bridges[self.call_id] = self
         try:
-            try:
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(self._pump_twilio(), name=f"twilio-{self.call_id}")
-                    group.create_task(self._pump_upstream(), name=f"openai-{self.call_id}")
-                    group.create_task(self.control.run(), name=f"control-{self.call_id}")
-                    group.create_task(self._watch(), name=f"watch-{self.call_id}")
-            except* CallEnded:
-                pass
-            except* Exception as failure:  # a bug: end the call rather than leave the caller in silence
-                log.error("bridge_failed", extra={"error_type": type(failure.exceptions[0]).__name__})
-                self._set_end("bridge_error", "failed")
-            await self._wrap_up()
+            owners = call_owners(self.state)
+            async with owners.own(self.call_id, on_command=self._on_command, on_lost=self._on_owner_lost):
+                await self._run_owned()
+        except CallOwned:  # another worker already runs this call: leave it alone
+            self.closing = True
+            await asyncio.gather(self._close_twilio(), self._close_upstream())
         finally:
             if not self.closing:  # cancelled (shutdown): at least give the upstream session back
                 await self._close_upstream()
             self.runtime.bridges.pop(self.call_id, None)
             self._finished.set()
+
+    async def _on_command(self, command: Command) -> None:
+        if isinstance(command, HangupCommand):
+            await self.hang_up()
+            self._set_end(command.reason)
+        elif isinstance(command, EndCommand):
+            self._set_end(command.reason or "ended", command.status)
+        else:  # transfer: the agent's path (not wired in this sketch); supersede: not for phone calls
+            return
+        self._stop_requested.set()
+
+    def _on_owner_lost(self, reason: LostReason) -> None:
+        self._set_end("owner_lost", "failed")
+        self._stop_requested.set()
+
+    async def _run_owned(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._pump_twilio(), name=f"twilio-{self.call_id}")
+                group.create_task(self._pump_upstream(), name=f"openai-{self.call_id}")
+                group.create_task(self.agent.run(), name=f"agent-{self.call_id}")
+                group.create_task(self._watch(), name=f"watch-{self.call_id}")
+        except* CallEnded:
+            pass
+        except* Exception as failure:  # a bug: end the call rather than leave the caller in silence
+            log.error("bridge_failed", extra={"error_type": type(failure.exceptions[0]).__name__})
+            self._set_end("bridge_error", "failed")
+        await self._wrap_up()
 
     async def stop(self, reason: str, *, status: str, wait_seconds: float) -> None:
         """End the call from outside (the status webhook) and wait for it to be finalized."""
@@ -117,6 +151,42 @@ class PhoneBridge:
         self._set_end(reason, status)
         raise CallEnded()
 
+    close = end  # the Channel name
+
+    # -- the Channel the agent drives ----------------------------------------------------------------
+
+    @property
+    def responding(self) -> bool:
+        return self.active_response is not None
+
+    @property
+    def can_transfer(self) -> bool:
+        return policy.can_transfer("phone", self.org.config, rest_available=self.runtime.calls is not None)
+
+    async def wait_heard(self, seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                await self.playback.drained.wait()  # the last mark is back: the line has been heard
+        except TimeoutError:
+            return False
+        return True
+
+    async def transfer(self) -> bool:
+        calls = self.runtime.calls
+        if calls is None:
+            raise TransferFailed()
+        try:
+            return await calls.redirect(self.call_sid, actions.dial_escalation(self.runtime, self.org))
+        except TwilioRestFailed as exc:
+            raise TransferFailed() from exc
+
+    async def hang_up(self) -> None:
+        calls = self.runtime.calls
+        if calls is not None:
+            # If this fails, closing the stream ends the call too: no verb follows </Connect>.
+            with contextlib.suppress(TwilioRestFailed):
+                await calls.hang_up(self.call_sid)
+
     def _end_upstream(self, reason: str) -> NoReturn:
         if self._end_reason is None:
             self._upstream_failed = True
@@ -130,10 +200,10 @@ class PhoneBridge:
             await actions.apologize(self.runtime, self.org, self.call_sid)
         await asyncio.gather(self._close_twilio(), self._close_upstream())
         for line in self.playback.flush():
-            self.control.queue("turn", "agent", line)
+            self.agent.queue("turn", "agent", line)
         # What arrived before the end still belongs to the call: the last lines, a late complete_intake.
-        await self.control.finish()
-        await finalize_phone_call(self.state, self.org, self.call_id, reason=reason, status=status)
+        await self.agent.finish()
+        await end_channel_call(self.state, self.org, self.call_id, reason=reason, status=status)
 
     async def _close_twilio(self) -> None:
         with contextlib.suppress(*_TWILIO_GONE, OSError):
@@ -150,8 +220,10 @@ class PhoneBridge:
         send_up = self._upstream.send
         payload_of = protocol.inbound_payload
         append = events.append_audio
+        clock, relayed = time.perf_counter, metrics.relay_timer("inbound")  # issue 12: bound once per call
         while True:
             message = await receive()
+            received = clock()
             text = message.get("text")
             if text is None:
                 if message["type"] == "websocket.disconnect":
@@ -163,6 +235,7 @@ class PhoneBridge:
                 continue
             try:
                 await send_up(append(payload))
+                relayed(clock() - received)
             except ConnectionClosed:
                 self._end_upstream("upstream_closed")
 
@@ -170,7 +243,7 @@ class PhoneBridge:
         event = protocol.parse(text)
         if isinstance(event, protocol.Mark):
             for line in self.playback.on_mark(event.mark.name):
-                self.control.queue("turn", "agent", line)
+                self.agent.queue("turn", "agent", line)
         elif isinstance(event, protocol.Stop):
             self.end("caller_hung_up")
         elif isinstance(event, protocol.Media):
@@ -192,8 +265,10 @@ class PhoneBridge:
         on_audio = self.playback.on_audio
         sliced = events.audio_delta
         size = events.base64_size
+        clock, relayed, heard = time.perf_counter, metrics.relay_timer("outbound"), False  # issue 12
         try:
             async for raw in self._upstream:
+                received = clock()
                 text = raw if isinstance(raw, str) else raw.decode()
                 hit = sliced(text)
                 if hit is None:
@@ -204,6 +279,8 @@ class PhoneBridge:
                     continue  # a late chunk of an item the caller interrupted
                 try:
                     await send(protocol.media(sid, hit[1]))
+                    relayed(clock() - received)
+                    heard = heard or metrics.first_agent_audio(self._started_at)
                     await send(protocol.mark(sid, name))
                 except _TWILIO_GONE:
                     self.end("stream_closed")
@@ -216,19 +293,19 @@ class PhoneBridge:
         if isinstance(event, events.SpeechStarted):
             await self.cut_playback()
         elif isinstance(event, events.InputTranscriptionCompleted):
-            self.control.queue("turn", "caller", event.transcript)
+            self.agent.queue("turn", "caller", event.transcript)
         elif isinstance(event, events.OutputTranscriptDone):
             line = self.playback.on_transcript(event.item_id, event.transcript)
             if line:
-                self.control.queue("turn", "agent", line)
+                self.agent.queue("turn", "agent", line)
         elif isinstance(event, events.FunctionCallArgumentsDone):
-            self.control.queue("tool", event)
+            self.agent.queue("tool", event)
         elif isinstance(event, events.ResponseCreated):
             self.active_response = event.response.id
         elif isinstance(event, events.ResponseDone):
             if self.active_response == event.response.id:
                 self.active_response = None
-            self.control.queue("response_done", event)
+            self.agent.queue("response_done", event)
         elif isinstance(event, events.Error):
             self._on_error(event.error)
         elif isinstance(event, events.AudioDelta):  # a delta in a shape the slicer does not take
@@ -242,7 +319,7 @@ class PhoneBridge:
         if error.type == "server_error" or error.code in FATAL_ERROR_CODES:
             self._end_upstream("upstream_error")
         if error.code == "conversation_already_has_active_response" and error.event_id:
-            self.control.queue("create_rejected", error.event_id)
+            self.agent.queue("create_rejected", error.event_id)
 
     async def cut_playback(self) -> None:
         """Barge-in: stop what the caller hears and tell OpenAI how much of the item they heard."""
@@ -253,7 +330,7 @@ class PhoneBridge:
         await self._send_twilio(protocol.clear(self._stream_sid))
         await self.send_upstream(events.truncate(cut.item_id, cut.audio_end_ms))
         for line in lines:
-            self.control.queue("turn", "agent", line)
+            self.agent.queue("turn", "agent", line)
 
     async def _send_twilio(self, text: str) -> None:
         try:
@@ -288,7 +365,7 @@ class PhoneBridge:
                     raise CallEnded()
             if loop.time() >= next_touch:
                 # Only marks activity, so the sweeper's idle timeout never ends a healthy silent call.
-                await self.state.live_store.update_meta(self.call_id, {"channel": "phone"})
+                await self.state.live_store.touch(self.call_id)
                 next_touch = loop.time() + interval
 
     async def _time_limit(self) -> NoReturn:
@@ -300,26 +377,3 @@ class PhoneBridge:
                     twiml.say_and_hang_up(twiml.TIME_LIMIT, language=self.org.config.language),
                 )
         self.end("max_duration")
-
-
-async def finalize_phone_call(
-    state: AppState, org: OrgContext, call_id: str, *, reason: str, status: str
-) -> None:
-    """Persist the call once; if PostgreSQL is down, leave the reason where the sweeper finds it."""
-    live = state.live_store
-    try:
-        await finalize_call(
-            state.session_factory,
-            live,
-            call_id=uuid.UUID(call_id),
-            org_id=org.org_id,
-            end_reason=reason,
-            status=status,
-            lock_seconds=state.settings.calls.finalize_lock_seconds,
-        )
-    except call_errors.PersistenceUnavailable:
-        await live.update_meta(call_id, {"status": "ending", "end_reason": reason})
-    except call_errors.FinalizeInProgress:
-        log.info("finalize_left_to_other_writer", extra={"call": call_id})
-    except call_errors.CallNotFound:
-        log.warning("finalize_call_missing", extra={"call": call_id})

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response, WebSocket, status
 
 from app.deps import DbSession, StateDep, get_state
+from app.events.transfers import transfer_finished
 from app.telephony import service, twiml
 from app.telephony.actions import DIAL_ACTION_PATH
 from app.telephony.errors import TwilioParamsInvalid
@@ -76,6 +77,13 @@ async def receive_stream_status(request: Request, state: StateDep) -> Response:
 @router.post(DIAL_ACTION_PATH)
 async def answer_dial_action(request: Request, state: StateDep) -> Response:
     params = await _signed_params(request, telephony(state), DIAL_ACTION_PATH)
+    await transfer_finished(
+        state,
+        call_sid=params.get("CallSid"),
+        external_kind=service.EXTERNAL_KIND,
+        dial_status=params.get("DialCallStatus"),
+        dial_duration=params.get("DialCallDuration"),
+    )  # noqa: E501 (issue 10)
     return _xml(twiml.after_dial(params.get("DialCallStatus")))
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.calls.service import OrgContext
 from app.realtime.session import PCMU, realtime_session
@@ -24,7 +24,6 @@ from app.telephony.twilio_client import TwilioCalls
 
 if TYPE_CHECKING:
     from app.state import AppState
-    from app.telephony.bridge import PhoneBridge
 
 log = logging.getLogger("callintake.telephony")
 
@@ -47,6 +46,12 @@ class Prewarmed:
     expires_at: float
 
 
+class RunningCall(Protocol):
+    """A bridge as the webhooks see it (typed here so runtime never imports the bridge)."""
+
+    async def stop(self, reason: str, *, status: str, wait_seconds: float) -> None: ...
+
+
 class TelephonyRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -55,7 +60,7 @@ class TelephonyRuntime:
             token.get_secret_value() if token else None, settings.public_base_url
         )
         self.calls = TwilioCalls.build(settings.twilio)
-        self.bridges: dict[str, PhoneBridge] = {}
+        self.bridges: dict[str, RunningCall] = {}
         self._prewarmed: dict[str, Prewarmed] = {}
         self._reaper: asyncio.Task[None] | None = None
 

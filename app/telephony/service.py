@@ -16,14 +16,17 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls import errors as call_errors
-from app.calls.finalize import finalize_call
+from app.calls.end import end_call
+from app.calls.owner import ask_owner_to_end
 from app.calls.service import OrgContext, start_call, utcnow
+from app.calls.slots import acquire_slot
 from app.orgs.config import E164_RE, AfterHoursPolicy
 from app.orgs.repository import org_for_number
 from app.safety.hours import open_state
 from app.state import AppState
 from app.telephony import twiml
 from app.telephony.actions import dial_escalation
+from app.telephony.recording import answer_overflow
 from app.telephony.runtime import TelephonyRuntime
 
 log = logging.getLogger("callintake.telephony")
@@ -47,6 +50,11 @@ class IncomingCall:
     call_sid: str
     to_number: str
     from_number: str | None
+
+
+def stream_token_key(call_id: str, token: str) -> str:
+    """A stream token is stored under its call: a signed attempt on another call's path takes nothing."""
+    return f"stream:{call_id}:{token}"
 
 
 def _event(type_: str, at: datetime, **data: object) -> dict[str, object]:
@@ -77,6 +85,20 @@ async def answer_call(
     live = state.live_store
     call_id = uuid.uuid4()
     holder = await live.bind_external_id(EXTERNAL_KIND, call.call_sid, str(call_id), _binding_ttl(state))
+    # The slot's member is the bound call id, so a retried webhook (same CallSid) takes no second one.
+    admission = await acquire_slot(
+        state, org_id=org.org_id, call_id=holder, max_concurrent_calls=org.config.limits.max_concurrent_calls
+    )
+    if not admission.granted:
+        return await answer_overflow(
+            session,
+            state=state,
+            org=org,
+            call_id=holder,
+            call_sid=call.call_sid,
+            from_number=call.from_number,
+            refused_by=admission.refused_by,
+        )
     if holder != str(call_id):
         return await _answer_again(state, runtime, org=org, call_id=holder, now=now)
     started = await start_call(
@@ -109,7 +131,8 @@ def _forwards(org: OrgContext, *, is_open: bool) -> bool:
 
 async def _stream_twiml(state: AppState, runtime: TelephonyRuntime, *, org: OrgContext, call_id: str) -> str:
     token = secrets.token_urlsafe(32)
-    await state.live_store.put_token(token, call_id, state.settings.twilio.stream_token_ttl_seconds)
+    ttl = state.settings.twilio.stream_token_ttl_seconds
+    await state.live_store.put_token(stream_token_key(call_id, token), call_id, ttl)
     signatures = runtime.signatures
     return twiml.connect_stream(
         url=signatures.ws_url(STREAM_PATH.format(call_id=call_id, token=token)),
@@ -136,16 +159,15 @@ async def _forward_after_hours(
     )
     await live.add_event(call_id, _event("forwarded", now, policy="forward_to_escalation"))
     try:
-        await finalize_call(
-            state.session_factory,
-            live,
-            call_id=uuid.UUID(call_id),
+        await end_call(
+            state,
+            call_id=call_id,
             org_id=org.org_id,
-            end_reason="after_hours_forwarded",
+            source="forward",
+            reason="after_hours_forwarded",
             status="completed",
-            lock_seconds=state.settings.calls.finalize_lock_seconds,
         )
-    except (call_errors.PersistenceUnavailable, call_errors.FinalizeInProgress):
+    except (call_errors.EndDeferred, call_errors.FinalizeFailed):
         log.warning("forward_finalize_deferred", extra={"call": call_id})  # the sweeper persists it
     log.info("call_forwarded_after_hours", extra={"call": call_id})
     return dial_escalation(runtime, org)
@@ -185,19 +207,12 @@ async def end_call_from_status(
         return
     status, reason = final
     await runtime.drop(call_id)
-    bridge = runtime.bridges.get(call_id)
-    if bridge is not None:
-        await bridge.stop(reason, status=status, wait_seconds=5.0)
+    # The bridge may run on another worker: its owner ends it, and this returns after its finalize.
+    await ask_owner_to_end(state, call_id=call_id, org_id=None, reason=reason, status=status)
     try:
         # org_id None: finalize by the live state's own org, and do nothing if it is already stored.
-        await finalize_call(
-            state.session_factory,
-            state.live_store,
-            call_id=uuid.UUID(call_id),
-            org_id=None,
-            end_reason=reason,
-            status=status,
-            lock_seconds=state.settings.calls.finalize_lock_seconds,
+        await end_call(
+            state, call_id=call_id, org_id=None, source="twilio_status", reason=reason, status=status
         )
     except call_errors.FinalizeInProgress:
         log.info("status_finalize_in_progress", extra={"call": call_id})

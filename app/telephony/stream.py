@@ -16,6 +16,8 @@ from datetime import datetime
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app import tracing
+from app.calls.channel import end_channel_call
 from app.calls.service import OrgContext, session_spec, utcnow
 from app.errors import AppError
 from app.logging import call_id_var, org_id_var
@@ -23,9 +25,9 @@ from app.orgs.repository import OrgRepository
 from app.realtime.upstream import Upstream, open_session
 from app.state import AppState
 from app.telephony import actions, protocol
-from app.telephony.bridge import PhoneBridge, finalize_phone_call
+from app.telephony.bridge import PhoneBridge
 from app.telephony.runtime import TelephonyRuntime, phone_session
-from app.telephony.service import STREAM_PATH
+from app.telephony.service import STREAM_PATH, stream_token_key
 from app.telephony.signature import SIGNATURE_HEADER
 
 log = logging.getLogger("callintake.telephony")
@@ -64,6 +66,7 @@ async def serve_stream(
         session = phone_session(session_spec(org, state.settings, started_at), state.settings)
         opening = asyncio.create_task(open_session(state.settings.openai, session=session, greet=True))
     upstream: Upstream | None = None
+    mismatch = False
     try:
         await ws.accept()
         start = await _read_start(ws)
@@ -71,14 +74,22 @@ async def serve_stream(
         if not valid_sid or start.start.call_sid != meta["twilio_call_sid"]:
             log.warning("stream_rejected", extra={"why": "start_mismatch"})
             await ws.close(POLICY_VIOLATION)
-            return
-        upstream = await _upstream(state, opening, retry_session=retry)
+            mismatch = True
+        else:
+            upstream = await _upstream(state, opening, retry_session=retry)
     except (_NoStart, TimeoutError):
-        await finalize_phone_call(state, org, call_id, reason="stream_not_started", status="abandoned")
+        await end_channel_call(state, org, call_id, reason="stream_not_started", status="abandoned")
         return
     finally:
         if upstream is None:  # whatever happened, an upstream session nobody will use is closed
             await _discard(opening)
+    if mismatch:
+        # The call's single-use token is spent, so its real stream can never connect: end the call now
+        # (the caller hears the apology) rather than leave it live until the sweeper takes it.
+        await state.live_store.add_event(call_id, _event("stream_start_mismatch"))
+        await actions.apologize(runtime, org, meta["twilio_call_sid"])
+        await end_channel_call(state, org, call_id, reason="stream_start_mismatch", status="failed")
+        return
     call_sid = start.start.call_sid
     if upstream is None:
         await _unreachable(ws, state=state, runtime=runtime, org=org, call_id=call_id, call_sid=call_sid)
@@ -95,7 +106,8 @@ async def serve_stream(
         twilio_ws=ws,
         upstream=upstream,
     )
-    await bridge.run()
+    with tracing.call_span(call_id, channel="phone", org_id=org.org_id):  # issue 12: one span per call
+        await bridge.run()
 
 
 async def _authorize(
@@ -108,7 +120,7 @@ async def _authorize(
     meta = None
     if not runtime.signatures.valid(url, {}, ws.headers.get(SIGNATURE_HEADER)):
         why = "signature"
-    elif await state.live_store.take_token(token) != call_id:
+    elif await state.live_store.take_token(stream_token_key(call_id, token)) != call_id:
         why = "token"
     else:
         meta = await state.live_store.get_meta(call_id)
@@ -176,4 +188,4 @@ async def _unreachable(
     await actions.apologize(runtime, org, call_sid)
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await ws.close(1000)
-    await finalize_phone_call(state, org, call_id, reason="agent_unavailable", status="failed")
+    await end_channel_call(state, org, call_id, reason="agent_unavailable", status="failed")

@@ -15,6 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from app import metrics
 from app.errors import UpstreamError
 from app.settings import TwilioSettings
 
@@ -103,6 +104,8 @@ class TwilioCalls:
                 retry, failure = True, exc
                 log.warning("twilio_update_failed", extra={"error_type": type(exc).__name__})
             if not retry or attempt == _ATTEMPTS:
+                kind = "status" if isinstance(failure, TwilioRestException) else "connection"
+                metrics.upstream_error("twilio", kind)  # issue 12
                 raise TwilioRestFailed() from failure
             await asyncio.sleep(0.2 * attempt)
         raise AssertionError("unreachable")  # pragma: no cover

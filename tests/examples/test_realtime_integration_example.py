@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from app.settings import OpenAISettings
 from tests.conftest import RunningApp, SettingsFactory, run_app
-from tests.fakes.openai_realtime import FakeRealtime
+from simulator.realtime import FakeRealtime
 from tests.fakes.server import serve
 from tests.fixtures.factories import create_org_with_key, key_headers
 
@@ -158,3 +158,23 @@ async def test_example_exits_nonzero_with_error_code_when_key_is_unknown(stack: 
     assert result.returncode == 1
     assert "401 invalid_credentials" in result.stderr
     assert result.stdout == ""
+
+
+async def test_example_unified_path_runs_the_call_on_the_server(stack: Stack) -> None:
+    result = await run_example(stack, "--path", "unified")
+
+    assert result.returncode == 0, result.stderr
+    call = await only_call(stack)
+    assert (call["live"], call["channel"], call["end_reason"]) == (False, "browser", "caller_hung_up")
+    assert call["caller_name"] == "Example caller"
+    types = [event["type"] for event in call["events"]]
+    assert "webrtc_call_created" in types and "sideband_attached" in types
+    assert stack.fake.minted == set()  # no client secret was ever minted
+    assert len(stack.fake.calls) == 1 and "answer SDP" in result.stdout
+    assert f"/v1/realtime/calls/{next(iter(stack.fake.calls))}" not in result.stdout
+
+
+async def test_example_unified_path_reports_a_refused_offer(stack: Stack) -> None:
+    result = await run_example(stack, "--path", "unified", key="cik_000000000000_" + "A" * 43)
+
+    assert result.returncode == 1 and "401 invalid_credentials" in result.stderr

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from app.settings import OpenAISettings
 from tests.conftest import RunningApp, SettingsFactory, run_app
-from tests.fakes.openai_realtime import FakeRealtime
+from simulator.realtime import FakeRealtime
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import create_org_with_key, key_headers
 

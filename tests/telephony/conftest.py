@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from app.factory import create_app
 from app.settings import CallSettings, OpenAISettings, TwilioSettings
 from tests.conftest import RunningApp, SettingsFactory
-from tests.fakes.openai_realtime import AudioReply, Behaviour, FakeConnection, FakeRealtime
+from simulator.realtime import AudioReply, Behaviour, FakeConnection, FakeRealtime
 from tests.fakes.server import LoopbackServer
 from tests.fakes.twilio import (
     DEFAULT_ACCOUNT_SID,
@@ -140,11 +140,11 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
         auth_token: str | None = TOKEN,
         **config: Any,
     ) -> AsyncIterator[PhoneRig]:
-        fake = FakeRealtime(api_key="sk-test-fake", behaviour=behaviour or quick_behaviour())
+        fake = FakeRealtime(api_key="sk-simulator-not-openai", behaviour=behaviour or quick_behaviour())
         rest = FakeTwilioRest(auth_token=TOKEN)
         fake_server, rest_server = LoopbackServer(fake.app), LoopbackServer(rest.app)
         settings = make_settings(
-            openai=OpenAISettings(api_key=SecretStr("sk-test-fake"), base_url=fake_server.http_url + "/v1"),
+            openai=OpenAISettings(api_key=SecretStr("sk-simulator-not-openai"), base_url=fake_server.http_url + "/v1"),
             twilio=TwilioSettings(
                 account_sid=DEFAULT_ACCOUNT_SID,
                 auth_token=SecretStr(auth_token) if auth_token else None,

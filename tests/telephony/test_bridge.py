@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from tests.fakes.openai_realtime import AudioReply
+from simulator.realtime import AudioReply
 from tests.fakes.twilio import FRAME_BYTES
 from tests.telephony.conftest import GREETING, PhoneRig, RigFactory, quick_behaviour, transcript_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.fakes.openai_realtime import FakeConnection
+from simulator.realtime import FakeConnection
 from tests.fakes.twilio import FRAME_BYTES
 from tests.telephony.conftest import GREETING, PhoneRig, RigFactory, quick_behaviour, transcript_of
 

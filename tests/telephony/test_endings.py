@@ -191,7 +191,9 @@ async def test_status_callback_after_stream_stop_changes_nothing(rig: PhoneRig) 
     again = await rig.call_detail(call.call_id)
 
     assert response.status_code == 204
-    assert again == stored and again["end_reason"] == "caller_hung_up"
+    # The post-call analysis (issue 10) runs in the background and may move on between the two reads.
+    assert {**again, "analysis": None} == {**stored, "analysis": None}
+    assert again["end_reason"] == "caller_hung_up"
     assert len(events_of(again, "call_ended")) == 1
 
 

@@ -67,7 +67,7 @@ async def test_session_update_is_ga_pcmu_with_transcription_and_greeting(rig: Ph
     conn = call.conn
 
     assert conn.model == "gpt-realtime-2.1"
-    assert conn.headers["authorization"] == "Bearer sk-test-fake"
+    assert conn.headers["authorization"] == "Bearer sk-simulator-not-openai"
     assert "openai-beta" not in conn.headers
     update, create = conn.events[0], conn.events[1]
     assert (update["type"], create["type"]) == ("session.update", "response.create")
@@ -117,7 +117,7 @@ async def test_stream_landing_on_another_process_opens_its_own_session(rig: Phon
     assert stored["end_reason"] == "caller_hung_up"
 
 
-async def test_stream_whose_start_names_another_call_is_closed(rig: PhoneRig) -> None:
+async def test_stream_whose_start_names_another_call_ends_the_call_as_failed(rig: PhoneRig) -> None:
     caller = rig.caller()
     call_id, twiml = await rig.answer(caller)
     # Signed by Twilio and carrying the right token, but `start` is for a different CallSid.
@@ -125,4 +125,25 @@ async def test_stream_whose_start_names_another_call_is_closed(rig: PhoneRig) ->
     stream = await stranger.connect_stream(twiml)
 
     assert await stream.wait_closed() == 1008
-    assert (await rig.call_detail(call_id))["live"] is True
+    stored = await rig.stored(call_id)  # at once, not when the sweeper gets to it (it is off here)
+    assert (stored["status"], stored["end_reason"]) == ("failed", "stream_start_mismatch")
+    assert [update.call_sid for update in rig.rest.updates] == [caller.call_sid]  # the caller hears why
+    assert rig.fake.connections == [] or all(c.closed for c in rig.fake.connections)
+
+
+async def test_signed_stream_on_another_call_path_leaves_the_token_unused(rig: PhoneRig) -> None:
+    caller = rig.caller()
+    call_id, twiml = await rig.answer(caller)
+    real = parse_stream_twiml(twiml).url
+    token = real.rstrip("/").rpartition("/")[2]
+    other_id, _ = await rig.answer(rig.caller())
+    # Validly signed (the signature covers this URL), with the first call's token on the second's path.
+    wrong = real.replace(f"/{call_id}/", f"/{other_id}/")
+
+    with pytest.raises(InvalidStatus) as refused:
+        await caller.connect_stream(wrong)
+    stream = await caller.connect_stream(twiml)
+    await stream.wait_for_audio(GREETING.audio_ms * 8)
+
+    assert refused.value.response.status_code == 403 and token in wrong
+    assert stream.close_code is None

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from tests.fakes.openai_realtime import AudioReply, FunctionCall, ScriptedResponse
+from simulator.realtime import AudioReply, FunctionCall, ScriptedResponse
 from tests.fakes.twilio import FRAME_BYTES
 from tests.telephony.conftest import (
     ESCALATION_PHONE,

@@ -1,0 +1,131 @@
+"""Browser calls over the unified interface: the server owns the SDP exchange and runs the call.
+
+The browser POSTs its SDP offer to us; we start (or resume) the call, build the session, forward both to
+OpenAI as multipart with the standard key, keep the OpenAI call id from `Location`, attach the sideband and
+return the answer SDP. The browser never holds an OpenAI credential, and the tools run here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.calls import errors as call_errors
+from app.calls import service
+from app.calls.channel import call_event
+from app.calls.overflows import require_slot
+from app.calls.schemas import CallerInfo
+from app.errors import AppError, ValidationFailed
+from app.realtime.client import RealtimeClient
+from app.realtime.session import realtime_session
+from app.realtime.sideband import SidebandCall, sidebands
+from app.safety import policy
+from app.state import AppState
+
+log = logging.getLogger("callintake.realtime")
+
+SDP_MEDIA_TYPE = "application/sdp"
+MAX_SDP_BYTES = 64 * 1024
+
+
+class SdpRequired(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+    message = "the body must be an SDP offer (Content-Type: application/sdp)"
+
+
+class SdpTooLarge(AppError):
+    status_code = 413
+    code = "body_too_large"
+    message = f"the SDP offer exceeds {MAX_SDP_BYTES} bytes"
+
+
+def check_offer(content_type: str | None, body: bytes) -> bytes:
+    """415 / 413 / 422 before anything else happens (nothing reaches OpenAI for a bad offer)."""
+    if (content_type or "").partition(";")[0].strip().lower() != SDP_MEDIA_TYPE:
+        raise SdpRequired()
+    if len(body) > MAX_SDP_BYTES:
+        raise SdpTooLarge()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(details=[{"field": "body", "message": "is not UTF-8 text"}]) from exc
+    if not text.lstrip("\ufeff").startswith("v=0") or "\x00" in text:
+        raise ValidationFailed(
+            details=[{"field": "body", "message": "is not an SDP offer (must start with v=0)"}]
+        )
+    return body
+
+
+def caller_from_headers(name: str | None, phone: str | None) -> CallerInfo | None:
+    """X-Caller-Name / X-Caller-Phone, validated like the `caller` of /api/realtime/session."""
+    if name is None and phone is None:
+        return None
+    return CallerInfo.model_validate({"name": name, "phone": phone})
+
+
+async def start_webrtc_call(
+    session: AsyncSession,
+    state: AppState,
+    *,
+    org: service.OrgContext,
+    offer: bytes,
+    call_id: uuid.UUID | None,
+    caller: CallerInfo | None,
+) -> tuple[bytes, uuid.UUID]:
+    """(answer SDP, call id). A resumed call gets a new WebRTC call; its older sideband stops."""
+    # A browser call cannot be handed to a person live: its prompt and tools promise a call back.
+    org = dataclasses.replace(org, config=policy.without_live_transfer(org.config))
+    live = state.live_store
+    now = service.utcnow()
+    resumed = call_id is not None
+    if call_id is not None:
+        meta = await service.live_meta(session, live, org_id=org.org_id, call_id=call_id)
+        if meta.get("channel") != "browser":
+            raise call_errors.CallNotFound()
+        started_at = datetime.fromisoformat(meta["started_at"])
+        spec = service.session_spec(org, state.settings, now)
+    else:
+        new_id = uuid.uuid4()
+        limit = org.config.limits.max_concurrent_calls
+        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
+        started = await service.start_call(
+            live,
+            call_id=new_id,
+            org=org,
+            settings=state.settings,
+            channel="browser",
+            from_number=caller.phone if caller else None,
+            caller_name=caller.name if caller else None,
+            now=now,
+        )
+        call_id, started_at, spec = started.call_id, started.started_at, started.spec
+    await session.rollback()  # reads are done: no connection held across the OpenAI round trip
+    key = str(call_id)
+    body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
+    client: RealtimeClient = state.extras["realtime_client"]
+    try:
+        answer, openai_call_id = await client.create_call(offer, body)
+    except AppError as exc:
+        await live.add_event(key, call_event("webrtc_call_failed", source="server", code=exc.code))
+        # The call stays live so the browser can retry with its call_id; the sweeper ends it otherwise.
+        details = exc.details if isinstance(exc.details, dict) else {}
+        exc.details = {**details, "call_id": key}
+        # The header too: a proxy (the Next.js route) can end the call without parsing our error body.
+        exc.headers = {**(exc.headers or {}), "X-Call-Id": key}
+        raise
+    await live.update_meta(key, {"openai_call_id": openai_call_id})
+    await live.add_event(
+        key,
+        call_event("webrtc_call_created", source="server", model=spec.model, openai_call_id=openai_call_id),
+    )
+    sideband = SidebandCall(
+        state=state, org=org, call_id=key, openai_call_id=openai_call_id, session=body, started_at=started_at
+    )
+    sidebands(state).start(sideband)
+    log.info("webrtc_call_started", extra={"call": key, "resumed": resumed})
+    return answer, call_id

@@ -1,0 +1,64 @@
+"""Two app instances on one PostgreSQL and one Redis: a browser call's sideband runs on the worker that
+took its SDP offer (the owner), and `POST /api/call/end` on the other worker ends it there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+
+from app.calls.owner import EXTRAS_KEY, call_owners
+from app.settings import CallSettings, OpenAISettings, Settings
+from tests.conftest import RunningApp, SettingsFactory, run_app
+from simulator.realtime import FakeRealtime
+from tests.fakes.server import LoopbackServer, serve
+from tests.fixtures.factories import key_headers
+from tests.realtime.test_sideband import API_KEY, org_key, started, stored
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[tuple[FakeRealtime, LoopbackServer]]:
+    realtime = FakeRealtime(api_key=API_KEY)
+    async with serve(realtime.app) as server:
+        yield realtime, server
+
+
+@pytest.fixture
+def settings(
+    services: None, make_settings: SettingsFactory, fake: tuple[FakeRealtime, LoopbackServer]
+) -> Settings:
+    openai = OpenAISettings(
+        api_key=SecretStr(API_KEY), base_url=f"{fake[1].http_url}/v1", retry_backoff_seconds=0.01
+    )
+    return make_settings(openai=openai, calls=CallSettings(sweeper_enabled=False))
+
+
+def require_owners(*apps: RunningApp) -> None:
+    if any(EXTRAS_KEY not in app.state.extras for app in apps):
+        pytest.skip("call owners are not wired into create_app yet (issue 8, item 5)")
+
+
+async def test_rest_end_on_the_other_worker_ends_the_browser_call_on_its_owner(
+    settings: Settings, fake: tuple[FakeRealtime, LoopbackServer]
+) -> None:
+    realtime = fake[0]
+    async with run_app(settings) as owner, run_app(settings) as other:
+        require_owners(owner, other)
+        key = await org_key(owner.client)
+        call_id, conn = await started(owner.client, realtime, key)
+        assert await call_owners(other.state).owner_alive(call_id)
+
+        end = {"call_id": call_id, "reason": "browser_hung_up"}
+        response = await other.client.post("/api/call/end", json=end, headers=key_headers(key))
+        # The owner hung up OpenAI's side and finalized before the other worker answered.
+        hung_up_by_then = list(realtime.hangups)
+        owner_left = not await call_owners(other.state).owner_alive(call_id)
+        body = await stored(other.client, key, call_id, timeout=0.5)
+
+    assert response.status_code == 200, response.text
+    assert hung_up_by_then == [conn.call.id]
+    assert owner_left
+    assert body["end_reason"] == "browser_hung_up"
+    assert [e["type"] for e in body["events"]].count("call_ended") == 1
