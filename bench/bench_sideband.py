@@ -58,7 +58,9 @@ async def _direct_offers(fake_url: str, n: int) -> list[float]:
         "session": (None, b'{"type":"realtime"}', "application/json"),
     }
     times = []
-    async with httpx.AsyncClient(timeout=30, headers={"Authorization": "Bearer sk-simulator-not-openai"}) as http:
+    async with httpx.AsyncClient(
+        timeout=30, headers={"Authorization": "Bearer sk-simulator-not-openai"}
+    ) as http:
         for _ in range(n):
             started = time.perf_counter()
             response = await http.post(f"{fake_url}/realtime/calls", files=files)

@@ -83,7 +83,7 @@ async def answer_dial_action(request: Request, state: StateDep) -> Response:
         external_kind=service.EXTERNAL_KIND,
         dial_status=params.get("DialCallStatus"),
         dial_duration=params.get("DialCallDuration"),
-    )  # noqa: E501 (issue 10)
+    )
     return _xml(twiml.after_dial(params.get("DialCallStatus")))
 
 

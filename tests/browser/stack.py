@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from simulator.webrtc import WebRTCSimulator
 from simulator.realtime import EMERGENCY_LINE, FakeRealtime, WebRTCMode
+from simulator.webrtc import WebRTCSimulator
 from tests.fakes.server import serve
 
 ROOT = Path(__file__).resolve().parents[2]

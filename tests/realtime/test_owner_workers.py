@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from app.calls.owner import EXTRAS_KEY, call_owners
 from app.settings import CallSettings, OpenAISettings, Settings
-from tests.conftest import RunningApp, SettingsFactory, run_app
 from simulator.realtime import FakeRealtime
+from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import key_headers
 from tests.realtime.test_sideband import API_KEY, org_key, started, stored

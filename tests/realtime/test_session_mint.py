@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from app.settings import OpenAISettings
-from tests.conftest import RunningApp, SettingsFactory, run_app
 from simulator.realtime import FakeRealtime
+from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import create_org_with_key, key_headers
 

@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from app.settings import CallSettings, OpenAISettings
-from tests.conftest import RunningApp, SettingsFactory, run_app
 from simulator.realtime import AudioReply, FakeConnection, FakeRealtime, FunctionCall
+from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import create_org_with_key, key_headers
 

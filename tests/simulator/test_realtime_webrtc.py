@@ -14,8 +14,8 @@ from aiortc import RTCSessionDescription
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from simulator.webrtc import ScriptedLine
 from simulator.realtime import EMERGENCY_LINE, FakeRealtime, WebRTCMode
+from simulator.webrtc import ScriptedLine
 from tests.fakes.server import LoopbackServer, serve
 from tests.simulator.test_realtime import (
     CALL_SESSION,

@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from app.factory import create_app
 from app.settings import CallSettings, OpenAISettings, TwilioSettings
-from tests.conftest import RunningApp, SettingsFactory
 from simulator.realtime import AudioReply, Behaviour, FakeConnection, FakeRealtime
+from tests.conftest import RunningApp, SettingsFactory
 from tests.fakes.server import LoopbackServer
 from tests.fakes.twilio import (
     DEFAULT_ACCOUNT_SID,
@@ -144,7 +144,9 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
         rest = FakeTwilioRest(auth_token=TOKEN)
         fake_server, rest_server = LoopbackServer(fake.app), LoopbackServer(rest.app)
         settings = make_settings(
-            openai=OpenAISettings(api_key=SecretStr("sk-simulator-not-openai"), base_url=fake_server.http_url + "/v1"),
+            openai=OpenAISettings(
+                api_key=SecretStr("sk-simulator-not-openai"), base_url=fake_server.http_url + "/v1"
+            ),
             twilio=TwilioSettings(
                 account_sid=DEFAULT_ACCOUNT_SID,
                 auth_token=SecretStr(auth_token) if auth_token else None,
