@@ -33,6 +33,7 @@ from app.middleware import RequestLogMiddleware, TextGuardMiddleware
 from app.observability import install_observability
 from app.openapi import install_openapi
 from app.orgs.router import admin_router, config_router
+from app.privacy.retention import run_retention_loop
 from app.privacy.router import router as privacy_router
 from app.realtime.client import RealtimeClient
 from app.realtime.router import router as realtime_router
@@ -99,6 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.calls.sweeper_enabled
             else None
         )
+        retention = (
+            asyncio.create_task(run_retention_loop(state, stop_sweeper), name="retention")
+            if settings.retention.enabled and settings.calls.sweeper_enabled
+            else None
+        )
         if gc.get_freeze_count() == 0:
             # What exists after startup lives as long as the process: keeping it out of full collections
             # stops their pauses (tens of ms) from stalling live call audio. Once per process.
@@ -117,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_sweeper.set()
             if sweeper is not None:
                 await sweeper
+            if retention is not None:
+                await retention
             await after_call.aclose()
             await sidebands(state).aclose()
             await telephony.aclose()

@@ -29,7 +29,7 @@ from app.calls.schemas import (
     Urgency,
 )
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
-from app.calls.slots import release_slot
+from app.calls.slots import release_slot, renew_slot
 from app.deps import CallsReader, CallsWriter, DbSession, LiveStoreDep, StateDep
 from app.errors import path_uuid
 from app.events import live_calls
@@ -76,14 +76,19 @@ async def append_transcript(
     call_id: str,
     body: TranscriptAppend,
 ) -> TranscriptAppended:
-    return await service.append_transcript(
+    org = service.OrgContext.from_principal(principal)
+    call_uuid = _call_uuid(call_id)
+    answer = await service.append_transcript(
         session,
         live,
-        org=service.OrgContext.from_principal(principal),
-        call_id=_call_uuid(call_id),
+        org=org,
+        call_id=call_uuid,
         turns=body.turns,
         second_opinion=state.extras.get(SECOND_OPINION_KEY),
     )
+    # A browser call on the client-secret path has no owner renewing its slot: its lines do.
+    await renew_slot(state, org_id=org.org_id, call_id=call_uuid)
+    return answer
 
 
 @router.post("/api/calls/{call_id}/tool-calls", response_model=ToolCallOut)

@@ -15,10 +15,12 @@ is logged, and the call goes on. `MemorySlots` is the same interface for the emb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -334,3 +336,17 @@ async def release_slot(state: AppState, *, org_id: uuid.UUID | str, call_id: uui
         log.warning(
             "call_slot_release_failed", extra={"call": str(call_id), "error_type": type(exc).__name__}
         )
+
+
+@contextlib.asynccontextmanager
+async def slot_kept(
+    state: AppState, *, org_id: uuid.UUID | str, call_id: uuid.UUID | str
+) -> AsyncIterator[None]:
+    """Beside the owner lease: the channel that runs the call keeps its slot while it runs."""
+    task = asyncio.create_task(keep_slot(state, org_id=org_id, call_id=call_id), name="call-slot")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

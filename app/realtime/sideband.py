@@ -44,6 +44,7 @@ from app.calls.owner import (
 )
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
 from app.calls.service import OrgContext
+from app.calls.slots import slot_kept
 from app.errors import AppError
 from app.logging import bind_call_context
 from app.realtime import errors, events
@@ -125,8 +126,11 @@ class SidebandCall:
         try:
             owners = call_owners(self.state)
             # A resume takes over from the older sideband, which lets go once it sees it is superseded.
-            async with owners.own(
-                self.call_id, on_command=self._on_command, on_lost=self._on_owner_lost, wait_seconds=5.0
+            async with (
+                owners.own(
+                    self.call_id, on_command=self._on_command, on_lost=self._on_owner_lost, wait_seconds=5.0
+                ),
+                slot_kept(self.state, org_id=self.org.org_id, call_id=self.call_id),
             ):
                 await self._run_owned()
         except CallOwned:

@@ -34,6 +34,7 @@ from app.calls.channel import (
 from app.calls.owner import CallOwned, Command, EndCommand, HangupCommand, LostReason, call_owners
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
 from app.calls.service import OrgContext
+from app.calls.slots import slot_kept
 from app.realtime import events
 from app.realtime.upstream import Upstream
 from app.safety import policy
@@ -95,7 +96,10 @@ class PhoneBridge:
         self.runtime.bridges[self.call_id] = self
         try:
             owners = call_owners(self.state)
-            async with owners.own(self.call_id, on_command=self._on_command, on_lost=self._on_owner_lost):
+            async with (
+                owners.own(self.call_id, on_command=self._on_command, on_lost=self._on_owner_lost),
+                slot_kept(self.state, org_id=self.org.org_id, call_id=self.call_id),
+            ):
                 await self._run_owned()
         except CallOwned:  # another worker already runs this call: leave it alone
             self.closing = True

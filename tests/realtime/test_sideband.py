@@ -346,8 +346,9 @@ async def test_detection_records_one_escalation_on_every_path(
 
     for body in (await detail(app.client, key, minted["call_id"]), await detail(app.client, key, call_id)):
         story = [
-            (e["type"], e["data"].get("source"))
+            (e["type"], e["data"]["source"] if e["type"] == "escalated" else e["data"]["action"])
             for e in body["events"]
             if e["type"] in ("detection", "escalated")
         ]
-        assert story == [("detection", None), ("escalated", "detection")]
+        # One detection (its own source: which part of the detector fired), one escalation write.
+        assert story == [("detection", "escalated"), ("escalated", "detection")]
