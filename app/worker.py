@@ -26,7 +26,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         loop.add_signal_handler(sig, stop.set)
     if not settings.uses_postgres:
         log.warning("worker_on_sqlite", extra={"hint": "run one dispatcher only; the app runs one already"})
-    engine = create_engine(settings.database_url, pool_size=4)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=4,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        command_timeout=settings.db_command_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     try:
         sessions = create_session_factory(engine)
         dispatcher = Dispatcher(sessions, settings.webhooks)
