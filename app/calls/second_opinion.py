@@ -16,7 +16,7 @@ from app.calls.live_store import LiveStore
 from app.calls.schemas import TurnIn
 from app.classifier.client import Verdict
 from app.classifier.second_opinion import Line, SecondOpinion
-from app.safety.detection import Category, Detection
+from app.safety.detection import Category, Detection, strongest
 
 EXTRAS_KEY = "second_opinion"
 
@@ -64,11 +64,11 @@ async def review(
             return  # the call ended meanwhile; a verdict only ever adds, so dropping it is safe
         item = TurnDetection(seq=seq, accepted=True, detection=verdict_detection(verdict))
         now = datetime.now(UTC)
-        strongest = await record_detections(live, call_id=key, meta=meta, found=[item], now=now)
-        if strongest is not None:
-            applied.append(strongest)
+        escalated = await record_detections(live, call_id=key, meta=meta, found=[item], now=now)
+        if escalated is not None:
+            applied.append(escalated)
             if on_escalation is not None:
-                await on_escalation(strongest)
+                await on_escalation(escalated)
 
     await opinion.review(lines, apply, wait=on_escalation is None)
-    return applied[0] if applied else None
+    return strongest(*applied) if applied else None
