@@ -328,7 +328,9 @@ class Detector:
         # high-priority phrase ("her lips are swelling up") to an emergency. It reads narratives: a
         # short line gives n-grams too little to go on.
         ruled = found and found[0].category is not Category.high_priority
-        if not judged and not ruled and ctx.size() >= _MODEL_MIN_WORDS:
+        # What the model reads is the line without its idioms: "mon patron [va me tuer] si j'arrive en
+        # retard" leaves too little.
+        if not judged and not ruled and ctx.size(blanked=True) >= _MODEL_MIN_WORDS:
             # Idioms are blanked for the classifier too: "fire up the grill" is not about a fire.
             name, p, evidence = self._model.predict(ctx.blanked())
             if name != "none" and not ctx.cancelled(0, len(ctx.text)):
@@ -469,18 +471,24 @@ def _historical(
     return any(words[j] in _PAST_VERBS and segment[j] == seg for j in range(max(0, s - 3), s))
 
 
+@functools.lru_cache(maxsize=8192)
+def _word_start(word: str) -> re.Pattern[str]:
+    # Compiled once per word: re's own cache (512 patterns) thrashes on a vocabulary this size.
+    return re.compile(r"(?<!\w)" + re.escape(word))
+
+
 def _char_span(words: list[str], s: int, e: int, folded: str) -> tuple[int, int]:
     """Where trie words s..e sit in the folded line, found by walking the words in order (a word the
     trie rewrote is skipped); the whole line when the phrase cannot be placed."""
     pos = 0
     start = end = -1
     for k in range(e):
-        m = re.search(r"(?<!\w)" + re.escape(words[k]), folded[pos:])
+        m = _word_start(words[k]).search(folded, pos)
         if m is None:
             continue
         if k >= s and start < 0:
-            start = pos + m.start()
-        pos += m.end()
+            start = m.start()
+        pos = m.end()
         if k >= s:
             end = pos
     return (start, end) if start >= 0 else (0, len(folded))

@@ -82,6 +82,19 @@ def detected_instructions(category: str, matched: str | None, config: OrgConfig,
     )
 
 
+def requested_transfer_instructions(*, transfer: bool) -> str:
+    """What the model is told when a person asked for the call from outside it (a transfer request)."""
+    if transfer:
+        return (
+            "A person from the team is taking this call. In one short sentence, tell the caller you are "
+            "connecting them with a person now. The call is transferred as soon as you finish speaking."
+        )
+    return (
+        "A person from the team will call the caller back. In one short sentence, tell the caller that a "
+        "person will call them back as soon as possible, and confirm the best number to call them back on."
+    )
+
+
 def client_instructions(category: str, matched: str | None, config: OrgConfig) -> str:
     """What a browser that runs the session itself (the client-secret path) is told to have the model do."""
     if category == "emergency":

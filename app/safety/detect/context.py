@@ -44,6 +44,9 @@ _CLAUSE_BREAK = re.compile(
 )
 _NEGATION_WORDS = frozenset(cues.NEGATIONS)
 _NEGATION_GAP = frozenset(cues.NEGATION_GAP)
+# Negation words of one language that are other words in another: Vietnamese "nó" (he), "mất" (lost),
+# "nôn" (vomit) fold to English "no", Hindi "mat" and French "non".
+_NOT_NEGATION_IN = {"vi": frozenset({"no", "mat", "non", "pa"})}
 _PAST_REACH = 6  # words: a past cue governs the phrase it sits beside, not the whole run-on line
 
 _KINDS = (
@@ -83,6 +86,7 @@ class Context:
     line: Line
     spans: dict[str, list[tuple[int, int]]]
     breaks: tuple[tuple[int, int], ...]
+    language: str | None = None
 
     @classmethod
     def of(cls, folded: str, language: str | None = None) -> Context:
@@ -106,7 +110,7 @@ class Context:
                 kind = "condition"
             spans[kind].append((start, end))
         breaks = tuple(m.span() for m in _CLAUSE_BREAK.finditer(folded))
-        context = cls(line, spans, breaks)
+        context = cls(line, spans, breaks, language)
         # "Again" refers back to a past event only when said of now: "it's happening again right now",
         # not "can you inspect the line again".
         spans["again"] = [(s, e) for s, e in spans["again"] if context._said_of_now(s, e)]
@@ -124,10 +128,12 @@ class Context:
     def text(self) -> str:
         return self.line.text
 
-    def size(self) -> int:
-        """Words in the line, counting two Han/kana/Hangul characters as one word."""
-        cjk = len(_CJK_CHAR.findall(self.line.text))
-        return len(self.line.words) - (1 if cjk else 0) + cjk // 2 if cjk else len(self.line.words)
+    def size(self, *, blanked: bool = False) -> int:
+        """Words in the line (with idioms blanked, if asked), counting two Han/kana/Hangul characters
+        as one word."""
+        line = Line.of(self.blanked()) if blanked and self.spans["idiom"] else self.line
+        cjk = len(_CJK_CHAR.findall(line.text))
+        return len(line.words) - (1 if cjk else 0) + cjk // 2 if cjk else len(line.words)
 
     def blanked(self) -> str:
         """The line with idioms replaced by spaces (offsets kept)."""
@@ -165,8 +171,9 @@ class Context:
                 return True
         line = self.line
         preceding = [w for w, s in zip(line.words, line.starts, strict=True) if lo <= s < start][-4:]
+        others = _NOT_NEGATION_IN.get(self.language or "", frozenset())
         for word in reversed(preceding):
-            if word in _NEGATION_WORDS:
+            if word in _NEGATION_WORDS and word not in others:
                 return True
             if word not in _NEGATION_GAP:
                 break

@@ -13,6 +13,9 @@ NEGATIONS = (
     "لم", "ليس", "مش", "مو", "بدون",
 )
 PAST = (
+    "last summer", "last winter", "last spring", "last fall", "last christmas", "el verano pasado",
+    "el invierno pasado", "l ete dernier", "l hiver dernier", "o verao passado", "no verao passado",
+    "l estate scorsa", "letzten sommer", "letzten winter", "zeszlego lata", "прошлым летом", "прошлой зимой",
     "years ago", "months ago", "weeks ago", "year ago", "month ago", "week ago", "last year", "last week",
     "last month", "last spring", "last summer", "last winter", "last time",
     "years back", "when i was", "when he was", "when she was", "as a kid", "as a child", "as a teenager",
@@ -36,6 +39,10 @@ PAST = (
     "작년", "지난주", "지난달", "예전에", "어릴 때", "어렸을",
 )
 RESOLVED = (
+    "everything is fine", "everythings fine", "burned toast", "burnt toast", "we put it out",
+    "i put it out", "we got it out", "la apagamos", "on la eteint", "on l a eteint", "geht es ihm gut",
+    "geht es ihr gut", "geht ihm gut", "geht ihr gut", "alles wieder gut",
+    "was fine after", "and was fine", "turned out fine", "turned out to be fine",
     "pa senyen anko", "no longer bleeding", "ya no sangra", "ne saigne plus", "nao sangra mais",
     "non sanguina piu",
     "blutet nicht mehr", "juz nie krwawi", "больше не кровит", "het chay mau", "hindi na dumudugo",
@@ -51,7 +58,8 @@ RESOLVED = (
     "geht es gut", "alles gut", "wieder gut", "schon untersucht", "juz dobrze", "czuje sie dobrze",
     "wszystko w porzadku", "juz sprawdzil", "juz minelo", "li byen", "li pi byen", "tout bagay anfom",
     "okay na", "ok na", "ayos na", "magaling na", "gumaling", "khoe roi", "khoi roi", "on roi", "het roi",
-    "kham roi", "da on", "уже в порядке", "все хорошо", "всё хорошо", "прошло", "уже смотрел", "بخير",
+    "kham roi", "da on", "уже в порядке", "все хорошо", "всё хорошо", "все нормально", "всё нормально",
+    "прошло", "уже смотрел", "بخير",
     "تعافى", "theek hai", "theek ho gaya", "ab theek", "thik hai", "好了", "没事了", "沒事了", "治好", "痊愈",
     "大丈夫", "治った", "治りました", "괜찮", "나았", "다 나", "元気", "退院", "퇴원", "出院", "discharged",
     "home and fine", "controlled", "under control", "controladas", "controlada", "its healing",
@@ -78,6 +86,7 @@ STRONG_PRESENT = (
     "de novo", "ainda", "di nuovo", "ancora", "wieder", "immer noch",
     "znowu", "wciaz", "nadal", "anko", "toujou", "ulit", "pa rin", "ngay luc nay", "lai dang", "van con",
     "снова", "опять", "до сих пор", "مرة ثانية", "phir se", "ab bhi", "又", "正在", "また", "또",
+    "recommence", "ricomincia",
 )
 BARE_QUESTION = (
     "am i talking", "is this a", "is this an", "are you a", "are you real", "is it a", "is this automated",
@@ -117,6 +126,8 @@ LINE_CANCEL = (
     "un cuento", "writing a story", "escribiendo un", "une histoire", "um conto", "un racconto",
     "eine geschichte",
     # fiction
+    "greys anatomy", "in the episode", "on the episode", "on netflix", "o filme", "el filme", "la pelicula",
+    "le film", "il film", "der film", "the movie", "that movie",
     "on that show", "on the show", "on tv", "in the movie", "in a movie", "video game", "the tv said",
     "on the news", "en la novela", "en la pelicula", "en las noticias", "dans le film", "dans la serie",
     "a la tele", "no filme", "na novela", "na serie", "nel film", "nella serie", "in tv", "im film",
@@ -125,6 +136,7 @@ LINE_CANCEL = (
     "по телевизору", "في الفيلم", "في المسلسل", "film mein", "serial mein", "电影里", "電影裡", "剧里",
     "劇裡", "电视上", "映画で", "ドラマで", "テレビで", "드라마에서", "영화에서",
     # history forms and questions about signs
+    "intake sheet", "intake form", "the sheet asks", "the questionnaire", "questionnaire asks",
     "the form", "form asks", "history of", "any history", "antecedentes de", "antecedents de", "paperwork",
     "family history", "medical history", "el formulario",
     "le formulaire", "o formulario", "il modulo", "das formular", "im formular", "formularz", "fomile a",
@@ -163,7 +175,7 @@ MILD = (
     "un peu", "petit", "um pouco",
     "pouquinho", "un po", "un poco", "ein bisschen", "etwas", "leicht", "troche", "lekko", "yon ti", "ti",
     "kaunti", "konti", "chut xiu", "xiu xiu", "chut it", "немного", "чуть", "قليل", "شوي", "thoda",
-    "一点", "一點", "有点", "少し", "ちょっと", "조금", "약간",
+    "一点", "一點", "有点", "少し", "ちょっと", "조금", "약간", "hoi", "mot chut", "medyo", "trochę",
 )
 IDIOMS = (
     "fire up", "fired up", "fire drill", "fired my", "got fired", "killing me", "dying to", "to die for",
@@ -181,7 +193,11 @@ IDIOMS = (
     "sterbe vor", "umieram z", "умираю от", "mar gaya", "死ぬほど", "죽겠", "饿死", "累死", "热死",
     "echando chispas", "gave me a heart attack", "me da un infarto", "me dio un infarto",
     "acts like hes dying",
-    "so dramatic", "es un robo", "vai me matar", "va me tuer", "mi ammazza", "bringt mich um",
+    "morir de la risa", "morirme de la risa", "muero de risa", "muerto de risa", "mourir de rire",
+    "morrer de rir", "so dramatic", "es un robo", "um robo", "e robo", "yon robo", "se robo", "robo k",
+    "robo ki",
+    "robo ap", "robo que", "robo ba", "robo ka", "robo atendendo", "robo falando", "doi chet", "chet di duoc",
+    "met chet", "nong chet", "vai me matar", "va me tuer", "mi ammazza", "bringt mich um",
     "zabije mnie", "will murder me",
     "kill me if", "me mata si", "me va a matar", "убьет меня", "sep giet", "giet toi",
     "padne wala tha", "almost had a heart attack", "casi me da", "faillit", "quase tive",
@@ -206,7 +222,10 @@ PAST_EVENT = (
     "났대", "었어", "었대",
 )
 HUMAN_REQUEST_VERBS = (
-    "want to talk", "want to speak", "let me talk", "let me speak", "put me through", "put me on",
+    "cho toi noi chuyen", "muon noi chuyen", "can noi chuyen", "gap nhan vien", "need to speak",
+    "need to talk", "speak to a", "talk to a", "speak with a", "talk with a",
+    "ابي اكلم", "أبي أكلم", "ابغى احكي", "اكلم", "want to talk", "want to speak", "let me talk",
+    "let me speak", "put me through", "put me on",
     "transfer me",
     "connect me", "get me", "give me", "can i talk", "can i speak", "have someone", "rather talk",
     "rather speak",
@@ -227,7 +246,7 @@ HUMAN_REQUEST_VERBS = (
     "baat karwao", "baat karni", "connect karo", "bulao", "我要找", "找个人", "转", "帮我转", "我要跟",
     "我想跟", "叫", "代わって", "お願いします", "出してください", "お話しでき", "お話しした", "話したい",
     "繋いで",
-    "折り返し", "연결", "바꿔", "통화할게요", "통화 가능", "통화하고", "전화 주", "불러",
+    "折り返し", "話せますか", "연결", "바꿔", "통화할게요", "통화 가능", "통화하고", "전화 주", "불러",
 )
 # Resolutions that end an urgent problem but not an emergency: chest pain that "went away" still
 # needs a doctor today.
@@ -254,7 +273,8 @@ AGAIN = (
     "quay lai", "رجع", "wapas aa", "又来了", "戻って", "다시",
     "again", "another one", "started again", "back again", "its back", "otra vez", "de nuevo", "encore",
     "de novo", "di nuovo", "wieder", "znowu", "снова", "опять", "lai dang", "lai bi", "ulit", "na naman",
-    "phir se", "又", "また", "또", "anko", "mankò", "مرة ثانية", "kembali",
+    "phir se", "又", "また", "또", "anko", "mankò", "مرة ثانية", "kembali", "recommence", "ricomincia",
+    "fangt wieder", "comecou de novo", "empezo otra vez",
 )
 # fmt: on
 # What overrides a bare question: any request, for a person or not.

@@ -39,6 +39,25 @@ _SOMEONE = (
     "человека",
     "بالمسؤول", "المسؤولة", "بمدير", "kisi ko", "human", "小姐姐", "sa tao", "khud", "anybody", "actual",
     "himself", "herself", "the super", "superintendent", "nurse", "the person who", "a real", "a live",
+    "your boss", "the boss", "kims", "z kims", "スタッフ", "スタッフの方", "staff", "der praxis",
+    "anyone real",
+    "someone real",
+    "somebody real", "человек*", "انسان", "إنسان",
+    "pessoa", "persona", "personne", "osob*", "insaan", "tao", "moun", "nguoi that", "真人", "사람",
+)
+# Words that leave a bare "a human" or "agent" line still a request: politeness, articles, "real".
+# fmt: off
+_POLITE = frozenset(
+    (
+        "please", "pls", "plz", "now", "just", "real", "actual", "live", "a", "an", "the", "some", "one",
+        "un", "una", "une", "um", "uma", "ein", "einen", "eine", "yon", "ng", "ang", "por", "favor", "svp",
+        "sil", "vous", "plait", "bitte", "per", "favore", "prosze", "poprosze", "пожалуйста", "tanpri", "po",
+        "naman", "lo", "لو", "سمحت", "من", "فضلك", "kripya", "xin", "vui", "long", "cho", "toi", "请",
+        "お願いします", "주세요", "de", "verdad", "vraie", "vero", "echten", "hai", "koi", "gusto", "ko",
+        "quiero", "je", "veux", "voglio", "ich", "will", "chce", "хочу", "ابي", "بدي", "mujhe", "chahiye",
+        "need", "want", "i", "talk", "to", "speak", "with", "con", "com", "mit", "z", "avec", "ak", "sa",
+        "voi", "مع", "se", "me", "moi",
+    )
 )
 _OPERATOR = (
     "operator", "operador", "operadora", "operateur", "operatore", "operatorem", "opérateur", "operate",
@@ -47,6 +66,7 @@ _OPERATOR = (
 )
 _ZERO = (
     "zero", "cero", "zéro", "zewo", "null", "ноль", "صفر", "khong", "零", "ゼロ", "영", "sifar", "zero po",
+    "0",
 )
 # fmt: on
 
@@ -64,6 +84,15 @@ _INDEX: PhraseIndex[str] = PhraseIndex.build(
 )
 
 
+def _only_polite(text: str, found: list[tuple[int, int, str]]) -> bool:
+    rest = text
+    for s, e, kind in sorted(found, reverse=True):
+        if kind in ("someone", "operator"):
+            rest = rest[:s] + " " + rest[e:]
+    others = rest.replace("?", " ").replace(",", " ").replace(".", " ").split()
+    return len(others) <= 4 and all(w in _POLITE for w in others)
+
+
 def detect(context: Context) -> str | None:
     """The concept ("a person", "operator escape") when the line asks for a person, else None."""
     found = _INDEX.find(context.line)
@@ -72,6 +101,9 @@ def detect(context: Context) -> str | None:
         return "a person"
     if kinds.count("operator") >= 2:
         return "operator escape"
+    if ("someone" in kinds or "operator" in kinds) and _only_polite(context.text, found):
+        # The whole line names who to talk to: "human please", "agent", "человека пожалуйста".
+        return "a person"
     zeros = [(s, e) for s, e, kind in found if kind == "zero"]
     if len(zeros) >= 2:
         # The whole line is the escape: little else in it (a number with zeros in it has other digits).

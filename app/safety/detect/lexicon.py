@@ -3,6 +3,7 @@ against the cancel cues in its own scope (context.py)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.safety.detect import lexicon_data
@@ -19,6 +20,7 @@ _OWN_NEGATION = frozenset(
         "bleeding that will not stop",
         "not breathing",
         "does not wake",
+        "not a machine",
     }
 )
 _NOT_RESOLVABLE = frozenset({"animal toxin", "poisonous to a pet", "bloat", "male cat cannot pee"})
@@ -48,6 +50,17 @@ _COMBO_INDEX: PhraseIndex[tuple[int, int]] = PhraseIndex.build(
     for side, group in enumerate(groups)
     for phrase in group
 )
+# A sign said to be fine is no sign: "i can swallow fine", "삼키는 건 괜찮아요", "ابلع عادي".
+_FINE = re.compile(
+    r"^\W*(\w+\W+){0,2}?(fine|ok|okay|normal\w*|naman|bien|bem|bene|gut|dobrze|нормально|byen|binh thuong"
+    r"|theek|عادي)(?!\w)|^.{0,6}(大丈夫|괜찮|没事|正常)"
+)
+_EMERGENCY_COMBO_INDEX: PhraseIndex[tuple[int, int]] = PhraseIndex.build(
+    (phrase, (index, side))
+    for index, (_, *groups) in enumerate(lexicon_data.EMERGENCY_COMBOS)
+    for side, group in enumerate(groups)
+    for phrase in group
+)
 
 
 def detect(context: Context) -> tuple[Hit | None, bool]:
@@ -57,6 +70,9 @@ def detect(context: Context) -> tuple[Hit | None, bool]:
     matches = _INDEX.find(line)
     combo = _combo(context, line)
     judged = False
+    narrated = _narrated(context, line)
+    if narrated is not None:
+        return narrated, judged
     for category in _ORDER:
         for start, end, (cat, concept) in matches:
             if cat != category:
@@ -82,6 +98,28 @@ def detect(context: Context) -> tuple[Hit | None, bool]:
     return None, judged
 
 
+def _narrated(context: Context, line: Line) -> Hit | None:
+    """An emergency told as a story: what happened and a sign of how bad ("hit his head" ... "keeps
+    throwing up"), each half uncancelled in its own scope, so "no vomiting" or "last year" still hold."""
+    found = _EMERGENCY_COMBO_INDEX.find(line)
+    if len(found) < 2:
+        return None
+    halves: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    text = context.text
+    for start, end, (index, side) in found:
+        if side == 1 and _FINE.search(text[end : context.clause(start, end)[1]]):
+            continue
+        if not context.cancelled(start, end):
+            halves.setdefault(index, ([], []))[side].append((start, end))
+    for index, (firsts, seconds) in halves.items():
+        # Two halves from one phrase ("fever" is both) say nothing about severity.
+        if any(not (a == c and b == d) for a, b in firsts for c, d in seconds):
+            start = min(s for s, _ in firsts + seconds)
+            end = max(e for _, e in firsts + seconds)
+            return Hit("emergency", lexicon_data.EMERGENCY_COMBOS[index][0], start, end)
+    return None
+
+
 def _combo(context: Context, line: Line) -> Hit | None:
     """A high-priority pair: both halves in the line, the first one not cancelled."""
     found = _COMBO_INDEX.find(line)
@@ -89,7 +127,9 @@ def _combo(context: Context, line: Line) -> Hit | None:
         return None
     seconds = {index for _, _, (index, side) in found if side == 1}
     for start, end, (index, side) in found:
-        # No mild cancel here: the second half is the severity ("a little baby" is still a baby).
-        if side == 0 and index in seconds and not context.cancelled(start, end):
+        # Only a leak can be mild ("the faucet leaks a little in the kitchen"); elsewhere a mild word
+        # belongs to the other half ("a small rock", "a little baby") and the pair stays urgent.
+        mild = lexicon_data.HIGH_PRIORITY_COMBOS[index][0] == "water leak"
+        if side == 0 and index in seconds and not context.cancelled(start, end, mild_cancels=mild):
             return Hit("high_priority", lexicon_data.HIGH_PRIORITY_COMBOS[index][0], start, end)
     return None

@@ -233,6 +233,20 @@ HUMAN_REQUEST: dict[str, tuple[str, ...]] = {
         "真人", "人工服务", "人工客服", "转人工", "接线员", "人と話", "オペレーター", "担当者", "사람이랑",
         "사람과 통화", "상담원", "사람 바꿔", "사람 연결", "with a human", "real person",
     ),
+    "not a machine": (
+        "not a machine", "not a robot", "not a bot", "not the machine", "not the robot", "dont want a bot",
+        "nicht mit einem computer", "nicht mit dem computer", "not a computer", "not with a computer",
+        "dont want a robot", "dont want a machine", "dont want to talk to a machine",
+        "no quiero una maquina", "no quiero un robot", "no quiero hablar con una maquina",
+        "no con una maquina", "pas un robot", "pas une machine", "pas a un robot", "nao quero robo",
+        "nao quero falar com robo", "nao com maquina", "non un robot", "non una macchina", "kein roboter",
+        "keine maschine", "nicht mit einer maschine", "nie z robotem", "nie z automatem", "не робот",
+        "не с роботом", "не с автоответчиком", "pa ak yon machin", "pa yon robo", "hindi robot",
+        "ayoko ng robot",
+        "khong phai may", "khong muon noi voi may", "مش روبوت", "مو آلة", "ما ابي الة", "robot nahi",
+        "machine nahi", "不要机器人", "不要机器", "ロボットじゃなくて", "機械じゃなくて", "기계 말고",
+        "로봇 말고",
+    ),
     "operator": (
         "operateur", "operador", "operadora", "operatore", "operator", "operatorem", "operatè",
         "tong dai vien",
@@ -246,6 +260,7 @@ HIGH_PRIORITY: dict[str, tuple[str, ...]] = {
         "allagat*", "rohrbruch", "uberschwemm*", "pekla rura", "zalan*", "zalewa", "tiyo ~ pete", "inonde",
         "pumutok ang tubo", "baha", "ong nuoc vo", "ngap", "прорвало трубу", "затопил*", "انفجار ~ ماسورة",
         "غرق*", "pipe phat", "paani bhar", "水管爆", "淹水", "水浸し", "배관이 터", "물이 넘",
+        "수도관이 터", "물바다", "파이프가 터",
     ),
     "no heat in the cold": (
         "pas de chauffage", "sem aquecimento", "senza riscaldamento", "keine heizung", "heizung ~ kaputt",
@@ -561,15 +576,19 @@ EMERGENCY.update(EN_ES_SIGNS)
 # phrases, second phrases), anywhere in the line, first not cancelled. Emergencies are matched first.
 # fmt: off
 _HEAT = (
-    "chauffage", "heizung", "ogrzewani*", "отоплени*", "chofaj", "보일러", "난방", "暖房", "暖气", "heater",
+    "chauffage", "تدفئة", "heizung", "ogrzewani*", "отоплени*", "chofaj", "보일러", "난방", "暖房", "暖气",
+    "heater",
     "aquecimento", "riscaldamento", "caldaia", "calefaccion", "may suoi", "التدفئة", "الدفاية", "heating",
     "furnace", "heat", "calefactor", "boiler", "aquecedor", "calentador", "riscaldamento",
 )
 _COLD = (
     "moins", "minus", "gela", "gelo", "congelando", "frio", "ap jele", "frèt", "fret", "영하", "한파",
     "氷点下",
-    "零下", "freezing", "below zero", "helada", "mroz", "мороз", "минус", "malamig", "lanh", "barf", "thand",
-    "برد", "ساقعة", "tres froid", "eiskalt", "zimno", "lạnh", "menos", "graus negativos", "abaixo de zero",
+    "零下", "zero grau", "zero graus", "lamig", "nagyeyelo", "lanh cong", "freezing",
+    "below zero", "helada", "mroz", "мороз", "минус",
+    "malamig", "lanh", "barf", "thand",
+    "برد", "بارد", "باردة", "ساقعة", "tres froid", "eiskalt", "zimno", "lạnh", "menos", "graus negativos",
+    "abaixo de zero",
     "bajo cero", "sotto zero", "unter null", "ponizej zera", "ниже нуля", "تحت الصفر", "thanda",
 )
 _VOMIT = (
@@ -594,6 +613,7 @@ _LOCKED = (
     "trancad*", "chiusa fuori", "chiuso fuori", "ausgesperrt", "zatrzasn*", "заперл*", "fèmen deyò", "nalock",
     "قفلت الباب", "bi khoa", "band ho gaya", "锁在门外", "締め出", "문이 잠겨", "locked out", "lock out",
     "enferme dehors", "fermee dehors", "me quede afuera", "lockout", "bloque dehors", "trancado",
+    "locked my keys in", "keys locked in", "locked in the car", "locked the keys in", "keys inside",
 )
 _CHILD = (
     "bebe", "bebê", "bimbo", "bambino", "kind", "baby", "dziecko", "ребен*", "ребён*", "pitit", "anak", "con",
@@ -608,7 +628,9 @@ _DAYS = (
     "deux jours", "dois dias", "due giorni", "zwei tagen", "dwoch dni", "drugi dzien", "третий день",
     "два дня",
     "twa jou", "de jou", "dalawang araw", "ngay", "يومين", "do din", "两天", "三日", "이틀", "two days",
-    "three days", "dos dias", "tres dias", "trois jours", "tre giorni", "drei tagen",
+    "three days", "dos dias", "tres dias", "trois jours", "tre giorni", "drei tagen", "3 days", "3 dias",
+    "trzech dni", "три дня", "трёх дней", "трех дней", "tatlong araw", "ba ngay", "ثلاث ايام", "تلات ايام",
+    "teen din", "三天", "3日", "사흘", "삼일", "dos dias", "two days", "few days", "couple of days",
 )
 _NOT_EATING = (
     "nao come", "mange plus", "non mangia", "frisst nicht", "fast nichts", "nie je", "не ест", "pa manje",
@@ -616,6 +638,8 @@ _NOT_EATING = (
     "안 먹", "not eating", "wont eat", "no come", "hasnt eaten",
 )
 _LEAK = (
+    "water coming", "water is coming", "water pouring", "agua entrando", "entra agua", "l eau rentre",
+    "entrando agua", "wasser kommt", "вода идет", "вода течет", "水が入って", "水进来",
     "fuit", "fuite", "vaza*", "perde", "perdita", "leckt", "undicht", "ciekn*", "przecieka", "протека*",
     "течет",
     "хлещет", "koule", "tumutulo", "tagas", "ro ri", "يسرب", "تسريب", "leak*", "tapak", "漏水", "漏",
@@ -624,6 +648,8 @@ _LEAK = (
     "paani", "水", "물",
 )
 _PLACE = (
+    "楼下", "downstairs", "the unit below", "en bas", "embaixo", "unten", "соседей снизу", "下の階",
+    "아래층", "al de abajo",
     "plafond", "teto", "soffitto", "decke", "sufit", "потол*", "plafon", "kisame", "tran nha", "السقف",
     "chhat",
     "天花板", "天井", "천장", "ceiling", "techo", "sous sol", "porao", "cantina", "keller", "piwnic*",
@@ -650,6 +676,12 @@ _TOOTH = (
     "이가", "치아", "앞니", "tooth", "teeth", "diente", "muela",
 )
 _TOOTH_BAD = (
+    "割れ", "toot", "断了", "bi gay", "gay roi", "broke", "broken", "cracked", "rompi*", "roto", "rota",
+    "cass*",
+    "kase",
+    "quebr*", "zlaman*", "ulamal*", "сломал*", "откол*", "nabali", "انكسر*", "مكسور", "すごく痛",
+    "bahut dard",
+    "疼得厉害", "dau qua", "dau lam",
     "permanent*", "definitiv*", "stala", "stałą", "постоянн*", "pèmanan", "vinh vien", "الدائمة", "永久歯",
     "영구치", "knocked out", "gonfle*", "inchad*", "gonfi*", "geschwollen", "dick", "spuchn*", "опух*",
     "anfle",
@@ -686,6 +718,19 @@ HIGH_PRIORITY.update(
             "kann nicht auftreten",
             "не могу наступить",
             "pa ka mache sou",
+            "non appoggia",
+            "nie staje na",
+            "не наступает",
+            "pa mete pye",
+            "hindi makatapak",
+            "khong dam chan",
+            "ما يدوس",
+            "pair nahi rakh",
+            "不敢着地",
+            "足をつかない",
+            "디디지 못",
+            "wont put weight",
+            "no apoya la pata",
         ),
         "overflowing toilet": (
             "transbord*",
@@ -785,3 +830,379 @@ EMERGENCY["not breathing"] = (*EMERGENCY["not breathing"], "وما يتنفس", 
 EMERGENCY["not breathing"] = (*EMERGENCY["not breathing"], "sais pas s il respire", "sait pas s il respire")
 EMERGENCY["gas or carbon monoxide"] = (*EMERGENCY["gas or carbon monoxide"], "gas 味", "瓦斯味道", "煤气味道")
 EMERGENCY["suicide"] = (*EMERGENCY["suicide"], "要跳下去", "跳楼", "想跳", "飛び降り", "뛰어내리")
+
+# Emergencies a caller narrates without naming them: what happened (or to whom) and a sign of how bad,
+# anywhere in the line (concept, first phrases, second phrases), each half judged in its own scope.
+# A head knock alone is routine and so is vomiting; a head knock and then vomiting is a brain injury.
+# fmt: off
+_HEAD_HIT = (
+    "hit his head", "hit her head", "hit my head", "hit their head", "hit the head", "bumped his head",
+    "bumped her head", "banged his head", "banged her head", "hard hit", "hit to the head",
+    "hit in the head", "head injury", "concussion", "fell and hit", "knocked his head", "knocked her head",
+    "golpeo la cabeza", "golpe en la cabeza", "se pego en la cabeza", "se golpeo la cabeza",
+    "pego la cabeza", "cogne la tete", "cogne ~ tete", "coup sur la tete", "coup a la tete", "choc a la tete",
+    "bateu a cabeca", "bateu com a cabeca", "pancada na cabeca", "batida na cabeca", "sbattuto la testa",
+    "battuto la testa", "colpo alla testa", "botta in testa", "kopf angeschlagen", "kopf ~ gestossen",
+    "kopf ~ geschlagen", "auf den kopf gefallen", "kopfverletzung", "gehirnerschutterung",
+    "uderzyl sie w glowe", "uderzyla sie w glowe", "uderzenie w glowe", "uderzyl* ~ glow*", "wstrzas mozgu",
+    "frape tet", "frape ~ tet", "kogne tet", "nauntog", "nabagok ang ulo", "tumama ang ulo",
+    "nauntog ang ulo",
+    "dap dau", "bi dap dau", "va dau", "dau bi dap", "chan thuong dau", "ударил* головой",
+    "ударил* ~ голов*", "удар* по голове", "травм* голов*", "сотрясени*", "udaril* golovoy",
+    "udarilsya golovoy", "ضرب راسه", "ضربت راسها", "ضرب راسها", "وضرب راسه", "وضربت راسها", "انضرب راسه",
+    "خبط راسه",
+    "وخبط راسه", "انضرب على راسه", "darab raso",
+    "darabet rasa", "darab rasu", "sir pe chot", "sar pe chot", "sir mein chot", "sir par chot",
+    "撞到头", "撞了头", "头撞", "磕到头", "摔到头", "撞到頭", "頭を打", "頭をぶつけ", "頭を強く",
+    "머리를 부딪", "머리를 박", "머리를 다쳤", "머리 다쳤", "머리를 세게",
+)
+_HEAD_SIGNS = (
+    "vomi*", "erbrich*", "erbroch*", "wymiot*", "рвет", "рвёт", "рвота", "рвало", "nagsusuka", "sumuka",
+    "يرجع", "بيرجع", "يستفرغ", "yestafreg", "3am yestafreg", "ulti", "吐", "토해", "토했", "토하", "구토",
+    "throwing up", "threw up", "throw up", "sleepy", "drowsy", "confused", "same question", "wont wake",
+    "pupil", "out of it", "somnol*", "confus*", "sonolent*", "muito sono", "tanto sonno", "sonnolent*",
+    "schlafrig", "benommen", "verwirrt", "senn*", "zdezorientowan*", "konfize", "dodo", "antok", "inaantok",
+    "nalilito", "buon ngu", "lu lan", "сонн*", "путает*", "spit", "rvet", "rvot", "toshnit", "sonn*",
+    "sonliv*", "نعسان", "ناعس", "مو مركز", "neend",
+    "想睡", "嗜睡", "迷糊", "糊涂", "眠そう", "ぼーっと", "졸려", "멍해", "non mua", "oi mua", "nôn",
+)
+_HOT = (
+    "in the sun", "in this heat", "in the heat", "hot car", "mowing", "au soleil", "la canicule",
+    "la chaleur", "no sol", "al sol", "bajo el sol", "el calor", "al sole", "il caldo", "in der sonne",
+    "hitze", "na sloncu", "w upale", "upal", "nan soley", "nan chale", "sa araw", "nasa araw", "sa init",
+    "nasa init", "nabilad", "bilad",
+    "ngoai nang", "duoi nang", "troi nang", "на солнце", "жара", "жаре", "na solntse", "v zharu",
+    "في الشمس", "تحت الشمس", "الحر", "dhoop", "garmi", "太阳", "晒", "炎天下", "日差し", "暑い中",
+    "땡볕", "햇볕", "더위", "폭염", "tai yang",
+)
+_CONFUSED = (
+    "confused", "not making sense", "out of it", "confus*", "desorient*", "verwirrt", "durcheinander",
+    "zdezorientowan*", "splatan*", "konfize", "nalilito", "lito", "lu lan", "me man", "путает*",
+    "спутан*", "putaetsya", "putaet*", "مو مركز", "مش مركز", "مشوش", "behki", "糊涂", "迷糊", "神志不清",
+    "胡言乱语", "hu li hu tu", "hu tu", "混乱", "もうろう", "정신이 없", "횡설수설", "stopped sweating",
+)
+_FEVER_ANY = (
+    "fever", "temperature", "a temp", "fiebre", "calentura", "fievre", "febre", "febbre", "fieber",
+    "goraczk*", "температур*", "lafyev", "lagnat", "sot", "حرارة", "حمى", "bukhar", "发烧", "发热", "熱",
+    "열이", "고열",
+)
+_YOUNG_INFANT = (
+    "week old", "weeks old", "days old", "day old", "newborn", "one month old", "two month old",
+    "1 month old", "2 month old", "recien nacid*", "semanas de nacid*", "semanas de vida",
+    "bebe de ~ semanas",
+    "semaines de vie", "bebe de ~ semaines", "nourrisson", "settimane di vita", "neonat*", "wochen alt",
+    "tygodniow*", "недельн*", "nedel* rebenok", "semen selman", "linggo pa lang", "tuan tuoi", "so sinh",
+    "رضيع", "عمره اسبوع", "عمره اسابيع", "hafte ka", "hafte ki", "新生儿", "周大", "个星期大",
+    "週間の赤ちゃん",
+    "新生児", "주 된", "신생아", "bebe ~ mois", "bebe ~ mes*", "baby ~ monat*", "niemowl*", "младен*",
+    "малыш* ~ месяц*", "tibebe ~ mwa", "em be ~ thang", "bachcha ~ mahine", "宝宝 ~ 个月", "생후",
+    "아기 ~ 개월", "month old baby",
+)
+_SEPSIS_SIGNS = (
+    "reconnait plus", "reconnait pas", "doesnt recognize", "does not recognize", "no me reconoce",
+    "no reconoce", "nao me reconhece", "nao reconhece", "non mi riconosce", "erkennt mich nicht",
+    "nie poznaje", "не узнает", "не узнаёт", "pa rekonet", "hindi ako nakikilala", "khong nhan ra",
+    "ما يعرفني", "pehchan nahi", "不认识", "わからない", "못 알아",
+    "out of it", "confused", "mottled", "blotchy", "hard to wake", "wont wake", "confus*", "desorient*",
+    "verwirrt", "konfize", "nalilito", "lu lan", "путает*", "مو مركز", "糊涂", "もうろう", "정신이 없",
+    "heart is racing", "heart racing",
+)
+_TESTICLE = (
+    "testicle*", "testicul*", "testes", "testiculo", "testicule", "testicolo", "hoden", "jadr*", "jadro",
+    "яичк*", "yaichk*", "خصية", "الخصية", "خصيته", "睾丸", "精巣", "고환", "bayag", "tinh hoan", "grenn",
+    "andkosh", "andakosh",
+)
+_PAIN = (
+    "pain", "hurt*", "dolor", "duele", "douleur", "mal", "dor", "doi", "dolore", "fa male", "schmerz*", "weh",
+    "bol*", "боли*", "боль", "doule", "fe mal", "masakit", "sakit", "dau", "وجع", "الم", "يوجع", "dard",
+    "疼", "痛", "아파", "통증", "swollen", "hinchad*", "inchad*", "gonfl*", "geschwollen", "opuch*",
+    "опух*", "sung",
+)
+_PREGNANT = (
+    "pregnant", "embarazada", "enceinte", "gravida", "gravid*", "incinta", "schwanger", "w ciazy", "ciazy",
+    "беремен*", "beremenn*", "ansent", "buntis", "mang thai", "co thai", "co bau", "حامل", "garbhvati",
+    "pregnant hoon", "怀孕", "懷孕", "妊娠", "임신",
+)
+_PREGNANCY_SIGNS = (
+    "one side", "sharp pain", "dizzy", "faint*", "shoulder", "bleeding", "sangr*", "saign*", "sangu*",
+    "blut*", "krwaw*", "кровотеч*", "кровь", "senyen", "dinudugo", "chay mau", "ra mau", "نزيف", "khoon",
+    "出血", "流血", "출혈", "marea*", "mareo", "vertige", "etourdi*", "tontur*", "vertigin*", "schwindel*",
+    "zawrot*", "головокруж*", "tet vire", "nahihilo", "chong mat", "دوخة", "chakkar", "头晕", "めまい",
+    "어지러", "un lado", "un cote", "de um lado", "lato", "auf einer seite", "z jednej strony",
+    "с одной стороны", "一边", "片側", "한쪽",
+)
+_DIABETIC = (
+    "diabetic", "type one", "type 1", "type i", "diabetes", "diabetico", "diabetica", "diabetique", "diabete",
+    "diabetiker", "cukrzyc*", "диабет*", "diabet*", "dyabet*", "diabetiko", "tieu duong", "سكري",
+    "sugar ka", "糖尿病", "당뇨",
+)
+_DKA_SIGNS = (
+    "fruity", "breathing fast", "breathing really fast", "breathing hard", "breathing so fast", "ketone*",
+    "cetona*", "cetone*", "ketonen", "кетон*", "sugar is high", "sugar is over", "reads high", "says hi",
+    "vomit*", "throwing up", "confused", "frutal", "respira rapido", "haleine", "fruite*", "respire vite",
+    "halito", "respira muito rapido", "alito", "atmet schnell", "oddycha szybko", "дышит часто",
+    "тошнит", "рвет",
+    # low sugar: sweating, shaking, confused
+    "sweaty", "shaky", "cold sweat", "sweating", "shaking", "pinagpapawisan", "nanginginig", "sudando",
+    "tembl*", "sueur*", "transpire", "suando", "tremendo", "suda", "trema", "schwitzt", "zittert", "poci sie",
+    "trzesie", "потеет", "дрожит", "swe", "tranble", "va mo hoi", "run ray", "يعرق", "يرجف", "paseena",
+    "kaanp", "出汗", "发抖", "冷や汗", "震え", "식은땀", "떨", "not making sense", "out of it",
+)
+_LABOUR = (
+    "in labor", "in labour", "been pushing", "went into labor", "de parto", "pariendo", "en travail",
+    "mise bas", "in travaglio", "partorendo", "in den wehen", "wehen seit", "rodzi", "w trakcie porodu",
+    "straining for", "been straining", "straining since",
+    "ap akouche", "nanganganak", "dang de", "sap de", "рожает", "роды", "تولد", "بتولد", "janam de rahi",
+    "在生", "生不出来", "难产", "お産", "分娩中", "출산 중", "새끼를 낳",
+)
+_LABOUR_LONG = (
+    "hours", "since", "nothing", "no puppies", "no puppy", "no kittens", "no kitten", "no calf", "no foal",
+    "still no", "horas", "heures", "ore", "stunden", "godzin*", "часа", "часов", "edtan", "oras", "tieng",
+    "ساعات", "ghante", "nada", "rien", "niente", "nichts", "nic", "ничего", "anyen", "wala", "khong ra",
+    "ما طلع", "kuch nahi", "小时", "没出来", "時間", "出てこない", "시간", "안 나와",
+)
+# fmt: on
+EMERGENCY_COMBOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("head injury with signs", _HEAD_HIT, _HEAD_SIGNS),
+    ("heat illness", _HOT, _CONFUSED),
+    ("fever in a young baby", _YOUNG_INFANT, _FEVER_ANY),
+    ("fever and confusion", _FEVER_ANY, _SEPSIS_SIGNS),
+    ("testicle pain", _TESTICLE, _PAIN),
+    ("pregnancy warning signs", _PREGNANT, _PREGNANCY_SIGNS),
+    ("diabetic crisis", _DIABETIC, _DKA_SIGNS),
+    ("labour with no delivery", _LABOUR, _LABOUR_LONG),
+)
+# fmt: off
+EMERGENCY["heat stroke"] = (*EMERGENCY["heat stroke"],
+    "heat stroke", "heatstroke", "coup de chaleur", "insolacion", "golpe de calor", "insolacao",
+    "colpo di calore", "hitzschlag", "udar cieplny", "тепловой удар", "teplovoy udar", "ضربة شمس",
+    "lu lag", "say nang", "soc nhiet", "中暑", "열사병",
+)
+EMERGENCY["gas or carbon monoxide"] = (*EMERGENCY["gas or carbon monoxide"],
+    "smierdzi gazem", "pachnie gazem", "czuc gazem", "amoy gaas", "amoy ng gas", "amoy ng gaas",
+    "tagas ng gaas", "mui gas", "mui khi gas", "mui ga", "ro ri gas", "pakhnet gazom", "zapakh gaza",
+    "pahnet gazom",
+    "ri7et gaz", "ri7it gaz", "rihet gaz", "ri7a gaz", "ri7et ghaz", "smell gas", "smells like gas",
+    "smell of gas", "gas smell", "gaz koku", "gas ki boo", "gas ki gandh", "煤气的味道", "가스냄새",
+)
+EMERGENCY["animal toxin"] = (*EMERGENCY["animal toxin"],
+    "czekolad* gorzk*", "gorzk* czekolad*", "gorzkiej czekolady", "chocolate negro", "dark chocolate",
+    "baking chocolate", "шоколад* горьк*", "горьк* шоколад*", "chocolate den", "socola den",
+    "黑巧克力", "ダークチョコ", "다크 초콜릿", "chokola nwa", "dark choco", "madilim na tsokolate",
+    "cioccolato amaro", "bitterschokolade", "chocolat a cuire", "rozyn*", "xylit*",
+)
+# fmt: on
+# fmt: off
+EMERGENCY[ "chest pain" ] = (*EMERGENCY[ "chest pain" ], "胸口很痛", "胸口好痛", "胸口 ~ 痛", "胸口 ~ 疼",
+"心口 ~ 痛" )
+EMERGENCY["bloat or blocked cat"] = (*EMERGENCY["bloat or blocked cat"],
+    "kocur ~ nie sika", "w kuwecie i nic", "kuwecie ~ nic nie", "kater ~ kein urin", "kater ~ pinkelt nicht",
+    "gato macho ~ no orina", "gato macho ~ no hace pipi", "chat male ~ rien ne sort", "chat male ~ pipi",
+    "gatto maschio ~ pipi", "кот ~ не может пописать", "кот ~ не писает", "公猫 ~ 尿不出",
+    "オス猫 ~ おしっこ",
+    "수컷 고양이 ~ 소변",
+)
+# fmt: on
+
+# More narrated emergencies: an exposure and a sign of how bad (anaphylaxis, hypothermia).
+# fmt: off
+_SWELLING = (
+    "swell*", "swollen", "puffy", "puchn*", "spuchn*", "sooj*", "붓고", "부어", "부었", "腫れ", "肿", "منتفخ",
+    "انتفخ", "وارم", "опух*", "отек*", "anfle", "namamaga", "sung", "inchad*", "inchan*", "hinch*", "gonfi*",
+    "gonfl*", "schwell*", "geschwollen",
+)
+_SWALLOW = (
+    "swallow*", "przelkn*", "nigal*", "삼키", "飲み込", "咽不下", "吞不下", "يبلع", "البلع", "глота*",
+    "vale", "lumunok", "nuot", "engolir", "deglutire", "deglut*", "schlucken", "avaler", "tragar", "hives",
+    "ronchas", "wheez*", "urticaire", "urticaria", "nesselsucht", "pokrzywk*", "крапивниц*", "pantal",
+    "me day", "荨麻疹", "じんましん", "두드러기",
+)
+_COLD_EXPOSURE = (
+    "in the snow", "in the cold", "through the ice", "en la nieve", "en el frio", "el hielo", "dans le froid",
+    "dans la neige", "la glace", "no frio", "na neve", "nel freddo", "nella neve", "im schnee",
+    "in der kalte",
+    "ins eis", "na mrozie", "w sniegu", "pod lod", "под лед", "под лёд", "в снегу", "на морозе", "nan fredi",
+    "nan lanej", "sa lamig", "sa yelo", "ngoai troi lanh", "trong tuyet", "في البرد", "في الثلج",
+    "thand mein", "barf mein", "在雪", "冰窟窿", "掉进冰", "雪の中", "寒い中", "氷の", "눈 속", "얼음",
+    "추운 데", "outside all night", "dehors toute la nuit",
+)
+_HYPOTHERMIA_SIGNS = (
+    "shaking", "shivering", "mumbling", "slurred", "wont talk", "not talking", "confused", "temblando",
+    "tiembla", "arrastrad*", "no habla", "tremble*", "grelotte", "ne parle", "glace", "tremendo", "nao fala",
+    "trema", "non parla", "zittert", "spricht nicht", "trzesie", "nie mowi", "трясет*", "трясёт*", "дрожит",
+    "не разговаривает", "не говорит", "tranble", "pa pale", "nanginginig", "hindi nagsasalita", "run ray",
+    "khong noi", "يرجف", "ما يتكلم", "kaanp", "bol nahi", "发抖", "不说话", "震え", "話さない", "떨",
+    "말을 안", "confus*", "verwirrt", "путает*",
+)
+# fmt: on
+EMERGENCY_COMBOS = (
+    *EMERGENCY_COMBOS,
+    ("swelling and swallowing", _SWELLING, _SWALLOW),
+    ("hypothermia", _COLD_EXPOSURE, _HYPOTHERMIA_SIGNS),
+)
+# fmt: off
+EMERGENCY["stroke signs"] = (*EMERGENCY["stroke signs"],
+    "片方垂れ", "顔が垂れ", "한쪽이 처지", "말이 어눌", "어눌해", "وجهه مايل", "وجهها مايل", "كلامه ثقيل",
+    "كلامها ثقيل", "لسانه ثقيل", "chehra ~ latak", "ek taraf latak",
+)
+EMERGENCY["suicide"] = (*EMERGENCY["suicide"],
+    "не хочу больше жить", "жить не хочу", "ابي اموت", "اموت نفسي", "sie zabic", "nie chce zyc",
+    "je veux mourir", "quiero morirme", "me quiero morir", "quiero matarme", "me quiero matar",
+)
+EMERGENCY["seizure"] = (*EMERGENCY["seizure"], "приступ", "pristup")
+# fmt: on
+EMERGENCY["bloat or blocked cat"] = (
+    *EMERGENCY["bloat or blocked cat"],
+    "лоток ~ ничего не",
+    "в лоток и ничего",
+)
+
+# A swallowed button battery or magnet burns through tissue within hours, whatever the child looks like.
+# fmt: off
+_SWALLOWED_ANY = (
+    *_SWALLOWED, "swallow*", "avale*", "engoliu", "engoli*", "vale", "nuot", "проглотил*", "吞", "飲み込",
+    "삼켰", "삼킨", "بلع", "nigal", "se trago", "trago", "inghiott*", "polknel*", "lumunok", "nakalunok",
+)
+_BATTERY = (
+    "battery", "batteries", "pile", "piles", "pil", "pila", "pilas", "bateria", "baterias", "batteria",
+    "batterie", "knopfbatterie", "bateri*", "baterya", "батарейк*", "batareyk*", "pin cuc", "vien pin",
+    "cuc pin",
+    "电池", "電池", "전지", "건전지", "بطارية", "بطاريه", "magnet*", "iman", "imanes", "aimant*", "ima",
+    "magnete", "magneti", "magnes*", "магнит*", "nam cham", "磁铁", "磁石", "자석", "مغناطيس", "chumbak",
+)
+# fmt: on
+EMERGENCY_COMBOS = (*EMERGENCY_COMBOS, ("swallowed a battery or magnet", _SWALLOWED_ANY, _BATTERY))
+
+# A fall the caller cannot get up from (hip fracture, hypothermia on the floor).
+# fmt: off
+_FELL = (
+    "fell", "fallen", "has fallen", "slipped", "se cayo", "me cai", "se cayó", "tombe*", "tombée", "caiu",
+    "cai", "caduto", "caduta", "gesturzt", "hingefallen", "upadl*", "przewrocil*", "упал*", "tonbe",
+    "nahulog", "nadapa", "natumba", "bi nga", "te", "وقع", "وقعت", "gir gaya", "gir gayi", "摔倒", "跌倒",
+    "転んで", "転倒", "넘어져", "넘어졌",
+)
+_CANT_GET_UP = (
+    "cant get up", "cannot get up", "can not get up", "unable to get up", "no puede levantarse",
+    "no me puedo levantar", "no se puede levantar", "peut pas se relever", "peux pas me relever",
+    "arrive pas a se relever", "nao consegue levantar", "nao consigo levantar", "non riesce ad alzarsi",
+    "non riesco ad alzarmi", "kommt nicht hoch", "kann nicht aufstehen", "nie moze wstac", "nie moge wstac",
+    "не может встать", "не могу встать", "pa ka leve", "hindi makatayo", "di makatayo", "khong dung day",
+    "ما يقدر يقوم", "ما اقدر اقوم", "uth nahi", "uth nahin", "起不来", "起き上がれ", "못 일어나",
+)
+# fmt: on
+EMERGENCY_COMBOS = (*EMERGENCY_COMBOS, ("fall and cannot get up", _FELL, _CANT_GET_UP))
+
+# More urgent pairs: a pet's small wound that bleeds, a lost filling that hurts, a cold room that died.
+# fmt: off
+_PET = (
+    "dog", "dogs", "cat", "cats", "puppy", "kitten", "perro", "perrito", "gato", "gata", "chien", "chat",
+    "cachorro", "gatinho", "cane", "gatto", "hund", "katze", "pies", "psa", "kot", "kota", "собак*", "кот*",
+    "kosh*", "sobak*", "chen", "aso", "pusa", "con cho", "con meo", "cho", "meo", "كلب", "الكلب", "قطة",
+    "القطة", "kutta", "kutte", "billi", "狗", "猫", "犬", "강아지", "고양이", "개가",
+)
+_BLEEDS = (
+    "bleed*", "sangr*", "saign*", "blut*", "krwaw*", "кров*", "senyen", "dugo", "dumudugo", "chay mau",
+    "ra mau", "دم", "ينزف", "khoon", "流血", "出血", "血が", "피가", "피 나",
+)
+_FILLING = (
+    "filling", "plomba", "plombe", "пломба", "empaste", "plombage", "obturacao", "otturazione", "fullung",
+    "plonbaj", "pasta ng ngipin", "tram rang", "حشوة", "الحشوة", "补牙", "詰め物", "때운",
+)
+_COOLER = (
+    "walk in cooler", "walk in freezer", "the cooler", "the freezer", "chambre froide", "camara fria",
+    "cuarto frio", "cella frigorifera", "kuhlraum", "kuhlhaus", "chlodnia", "холодильная камера",
+    "морозильн*", "kho lanh", "الثلاجة", "cold storage", "冷库", "冷蔵庫", "冷凍庫", "냉동고", "냉장고",
+)
+_BROKE_DOWN = (
+    "died", "broke", "broken", "stopped", "not working", "quit", "se descompuso", "dejo de", "no funciona",
+    "en panne", "parou", "quebrou", "rotta", "guasto", "non funziona", "kaputt", "ausgefallen", "zepsul*",
+    "сломал*", "не работает", "pa mache", "sira", "hong", "خربانة", "خربت", "kharab", "坏了", "停了",
+    "壊れ", "止ま", "고장",
+)
+# fmt: on
+HIGH_PRIORITY_COMBOS = (
+    *HIGH_PRIORITY_COMBOS,
+    ("pet wound that bleeds", _PET, _BLEEDS),
+    ("lost filling that hurts", _FILLING, _PAIN),
+    ("cold storage down", _COOLER, _BROKE_DOWN),
+)
+# fmt: off
+HIGH_PRIORITY["out of medication"] = (
+    "ran out of my", "out of my meds", "out of my medication", "out of my insulin", "ran out of insulin",
+    "se me acabo la", "se me acabaron", "se me termino", "plus de medicament", "plus de comprimes",
+    "acabou o remedio", "acabaram os remedios", "finite le medicine", "finito le pastiglie",
+    "keine tabletten mehr", "medikamente sind alle", "skonczyly mi sie leki", "skonczyly sie leki",
+    "закончились таблетки", "закончилось лекарство", "fin medikaman", "naubusan ng gamot", "het thuoc",
+    "خلص الدوا", "خلصت الادوية", "dawai khatam", "药吃完了", "약이 떨어",
+)
+HIGH_PRIORITY["no water at all"] = (
+    "no running water", "no water at all", "no water in the building", "sin agua en todo",
+    "nos cortaron el agua",
+    "pas d eau du tout", "plus d eau", "sem agua nenhuma", "senza acqua", "kein wasser mehr", "nie ma wody",
+    "нет воды", "pa gen dlo ditou", "walang tubig", "mat nuoc", "khong co nuoc", "مافي مويه", "ما فيه مويه",
+    "paani nahi aa raha", "停水", "没水了", "断水", "水が出ない", "물이 안 나와", "단수",
+)
+# fmt: on
+# fmt: off
+HIGH_PRIORITY["burst pipe or flooding"] = (*HIGH_PRIORITY["burst pipe or flooding"],
+    "rohr ~ geplatzt", "steht unter wasser", "leitung ~ geplatzt", "pekla ~ rura", "rompio ~ tubo",
+    "se rompio una tuberia", "tuyau ~ pete", "cano ~ furou", "tubo ~ scoppiato", "truba ~ lopnul*",
+)
+HIGH_PRIORITY["cannot bear weight"] = (*HIGH_PRIORITY["cannot bear weight"],
+    "peux pas marcher", "peut pas marcher", "no puedo caminar", "no puede caminar", "nao consigo andar",
+    "nao consegue andar", "non riesco a camminare", "kann nicht laufen", "nie moge chodzic", "не могу ходить",
+    "pa ka mache", "hindi makalakad", "khong di duoc", "ما اقدر امشي", "chal nahi pa", "走不了路", "歩けない",
+    "걸을 수가 없",
+)
+HIGH_PRIORITY["overflowing toilet"] = (*HIGH_PRIORITY["overflowing toilet"],
+    "esce dappertutto", "acqua esce", "sale el agua", "l eau sort", "agua saindo",
+)
+# fmt: on
+
+# Sudden change: "suddenly" and a neurological sign is a stroke until proven otherwise; a child or pet
+# that drank a household chemical is a poisoning before any sign.
+# fmt: off
+_SUDDEN = (
+    "suddenly", "all of a sudden", "out of nowhere", "de repente", "de pronto", "soudain*", "tout a coup",
+    "tout d un coup", "do nada", "improvvisamente", "all improvviso", "plotzlich", "nagle", "вдруг",
+    "внезапно", "vdrug", "toudenkou", "sibit", "biglang", "bigla", "tu nhien", "dot nhien", "فجأة", "فجاة",
+    "achanak", "突然", "忽然", "急に", "갑자기",
+)
+_NEURO = (
+    "numb*", "weak*", "cant speak", "cant talk", "collapsed", "not answering", "slurr*",
+    "one side", "麻", "说不出", "倒", "話せ", "返事がない", "返事がありません", "返事をしない", "말을 못",
+    "쓰러", "대답이 없", "대답을 안", "ما ترد", "ما يرد", "وما ترد", "وما يرد",
+    "hindi makapagsalita", "di makapagsalita", "hindi makasagot", "онемел*", "не может говорить",
+    "не отвечает", "nie moze mowic", "nie odpowiada", "kann nicht sprechen", "gelahmt",
+    "taub", "zusammengebrochen", "umgekippt", "non riesce a parlare",
+    "formicol*", "nao consegue falar", "dormente", "desmaiou", "ne peut plus parler",
+    "engourdi*", "s est effondre*", "no puede hablar", "entumid*", "se desplomo",
+    "bol nahi", "sunn", "麻痺", "痺れ", "저려", "마비", "pa ka pale", "noi ngong",
+    "khong noi duoc", "te liet", "jawab nahi",
+)
+_DRANK = (
+    *_SWALLOWED_ANY, "drank", "drunk", "drinking", "ate", "bebio", "tomo", "se tomo", "a bu", "bu du",
+    "bebeu", "tomou", "bevuto", "ha bevuto", "getrunken", "wypil*", "выпил*", "vypil*", "bwe", "uminom",
+    "nakainom", "uong", "uong phai", "شرب", "شربت", "pee li", "pi liya", "喝了", "飲んで", "飲んだ",
+    "마셨", "먹었",
+)
+_CHEMICAL = (
+    "bleach", "detergent", "dish soap", "dishwasher", "laundry pod*", "tide pod*", "drain cleaner",
+    "oven cleaner", "lye", "cleaning fluid", "pesticide", "weed killer", "gasoline", "kerosene",
+    "lejia", "cloro", "clorox", "detergente", "destapacaños", "javel", "eau de javel", "lessive",
+    "produit menager", "agua sanitaria", "candeggina", "varechina", "bleiche", "putzmittel",
+    "spulmittel", "plyn do naczyn", "wybielacz", "domestos", "kret", "хлорк*", "отбеливател*",
+    "белизн*", "моющ*", "средство для", "klowòks", "klorox", "savon likid", "zonrox", "sabon panlaba",
+    "thuoc tay", "nuoc rua chen", "nuoc tay", "كلور", "كلوركس", "منظف", "فلاش", "تايد", "phenyl",
+    "harpic", "surf excel", "漂白", "洗洁精", "洗衣液", "消毒液", "洗剤", "漂白剤", "ハイター", "락스",
+    "세제", "표백제", "농약", "veneno para",
+)
+# fmt: on
+EMERGENCY_COMBOS = (
+    *EMERGENCY_COMBOS,
+    ("sudden neurological change", _SUDDEN, _NEURO),
+    ("drank a household chemical", _DRANK, _CHEMICAL),
+)
+HIGH_PRIORITY["overflowing toilet"] = (*HIGH_PRIORITY["overflowing toilet"], "desbord*", "se tapo ~ bano")
+# Ice packs may hold ethylene glycol, the toxin in antifreeze.
+EMERGENCY["animal toxin"] = (*EMERGENCY["animal toxin"], "保冷剤", "ice pack gel", "gel ice pack", "아이스팩")

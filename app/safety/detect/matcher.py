@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from app.safety.detect.text import fold
+
 T = TypeVar("T")
 
 _WORD = re.compile(r"[^\W_]+")
@@ -51,7 +53,7 @@ _Step = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class _WordPhrase(Generic[T]):
-    steps: tuple[_Step, ...]
+    rest: tuple[_Step, ...]  # the steps after the first word, which the index itself matched
     payload: T
 
 
@@ -78,7 +80,8 @@ class PhraseIndex(Generic[T]):
         return index
 
     def add(self, phrase: str, payload: T) -> None:
-        phrase = phrase.strip()
+        # Folded like caller text, so a phrase written with its accents ("klowòks", "zéro") still matches.
+        phrase = fold(phrase)
         if not phrase:
             return
         if _CJK.search(phrase):
@@ -96,7 +99,7 @@ class PhraseIndex(Generic[T]):
                 steps.append(("w", word))
         if not steps or steps[0][0] == "g":
             raise ValueError(f"a phrase cannot start with a gap: {phrase!r}")
-        entry = _WordPhrase(tuple(steps), payload)
+        entry = _WordPhrase(tuple(steps[1:]), payload)
         kind, first = steps[0]
         if kind == "w":
             self._exact.setdefault(first, []).append(entry)
@@ -119,7 +122,8 @@ class PhraseIndex(Generic[T]):
             if grouped:
                 candidates = [*candidates, *(e for p, e in grouped if word.startswith(p))]
             for entry in candidates:
-                end = _match_steps(entry.steps, words, ends, i, hi)
+                # Most phrases are one word: the index look-up was the whole match.
+                end = _match_steps(entry.rest, words, ends, i + 1, hi) if entry.rest else ends[i]
                 if end >= 0:
                     found.append((starts[i], end, entry.payload))
         if line.has_cjk and self._chars:

@@ -42,45 +42,47 @@ class Model:
 
     def scores(self, folded: str) -> Scores:
         found = features(folded)
-        totals = [0.0, 0.0, 0.0, 0.0]
-        weights = self._weights
-        known: list[tuple[str, list[float]]] = []
-        for feature in found:
-            w = weights.get(feature)
-            if w is not None:
-                known.append((feature, w))
-                totals[0] += w[0]
-                totals[1] += w[1]
-                totals[2] += w[2]
-                totals[3] += w[3]
+        probs = self._probs(found)
+        best = max(range(4), key=probs.__getitem__)
+        evidence = self._evidence(found, best) if best != 3 else None
+        return Scores(probs[0], probs[1], probs[2], probs[3], evidence)
+
+    def predict(self, folded: str) -> tuple[str, float, str | None]:
+        """The category the model is confident about (or "none"), its probability and evidence."""
+        found = features(folded)
+        probs = self._probs(found)
+        t = self._thresholds
+        # Evidence is looked for only when a verdict is given: most lines get none.
+        for name, index in (("emergency", 0), ("human_request", 2), ("high_priority", 1)):
+            if probs[index] >= t[name]:
+                best = max(range(4), key=probs.__getitem__)
+                return name, probs[index], self._evidence(found, best) if best != 3 else None
+        return "none", probs[3], None
+
+    def _probs(self, found: set[str]) -> list[float]:
+        # map() and zip() keep the per-feature loop in C: this runs on most caller lines.
+        rows = [w for w in map(self._weights.get, found) if w is not None]
+        totals = [sum(column) for column in zip(*rows, strict=True)] if rows else [0.0, 0.0, 0.0, 0.0]
         scale = 1.0 / math.sqrt(len(found)) if found else 0.0
         logits = [b + t * scale for b, t in zip(self._intercept, totals, strict=True)]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
-        probs = [e / total for e in exps]
-        best = max(range(4), key=probs.__getitem__)
-        evidence = None
-        if best != 3:
-            word_features = [
-                (f, w) for f, w in known if f.startswith("~") and " " not in f and f[1:] not in _COMMON
-            ]
-            if word_features:
-                evidence = max(word_features, key=lambda fw: fw[1][best] - fw[1][3])[0][1:]
-        return Scores(probs[0], probs[1], probs[2], probs[3], evidence)
+        return [e / total for e in exps]
 
-    def predict(self, folded: str) -> tuple[str, float, str | None]:
-        """The category the model is confident about (or "none"), its probability and evidence."""
-        s = self.scores(folded)
-        t = self._thresholds
-        for name, p in (
-            ("emergency", s.emergency),
-            ("human_request", s.human_request),
-            ("high_priority", s.high_priority),
-        ):
-            if p >= t[name]:
-                return name, p, s.evidence
-        return "none", s.none, None
+    def _evidence(self, found: set[str], best: int) -> str | None:
+        """The word that pushed hardest toward class `best` (never a stopword)."""
+        weights = self._weights
+        candidates = [
+            (f[1:], w)
+            for f in found
+            if f.startswith("~") and " " not in f and f[1:] not in _COMMON
+            for w in (weights.get(f),)
+            if w is not None
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda fw: fw[1][best] - fw[1][3])[0]
 
 
 def load(path: Path = MODEL_PATH) -> Model:

@@ -32,7 +32,10 @@ MIN_DF = 1
 DECIMALS = 3
 # Weights this small change no verdict; dropping them keeps model.json (and its diffs) small.
 PRUNE_BELOW = 0.02
-THRESHOLDS = {"emergency": 0.8, "human_request": 0.9, "high_priority": 0.85}
+# Chosen by 5-fold cross-validation on the tuning split (rules + model, out of fold): lowering emergency
+# from 0.8 to 0.75 and high priority from 0.85 to 0.6 caught 1.0% more emergencies and 3.5% more urgent
+# lines for 0.5% more routine lines flagged; 0.7 cost twice that in false alarms.
+THRESHOLDS = {"emergency": 0.75, "human_request": 0.9, "high_priority": 0.6}
 
 Row = dict[str, Any]
 
