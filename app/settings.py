@@ -108,6 +108,12 @@ class WebhookSettings(BaseSettings):
     concurrency: int = Field(64, ge=1, le=1000)
     # A claimed delivery whose worker died is retried after the lease (longer than one send).
     lease_seconds: float = Field(60.0, gt=0)
+    # Encrypts signing secrets at rest (app/webhooks/crypto.py); required in production. Unset
+    # elsewhere: a fixed development key (id `dev`). Rotate: new key + id, the old one in old_secret_keys.
+    secret_key: SecretStr | None = None
+    secret_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    # Earlier keys that still decrypt: `key_id:key,key_id:key`.
+    old_secret_keys: SecretStr | None = None
 
 
 class EventSettings(BaseSettings):
@@ -134,6 +140,10 @@ class RetentionSettings(BaseSettings):
     # Rows per DELETE: small enough that no batch holds locks for long (bench_retention measures it).
     batch_size: int = Field(5000, ge=1, le=100_000)
     batch_pause_seconds: float = Field(0.01, ge=0, le=10)
+    # Webhook deliveries (with their attempts) and fanned-out outbox events go after this many days
+    # without change, sooner for an org whose transcript or intake retention is shorter (payloads
+    # carry both): app/privacy/retention_webhooks.py.
+    webhook_days: int = Field(30, ge=1, le=3650)
 
 
 class MetricsSettings(BaseSettings):
@@ -199,6 +209,11 @@ class Settings(BaseSettings):
             raise ValueError("production needs DATABASE_URL pointing at PostgreSQL")
         if self.webhooks.allow_private_targets:
             raise ValueError("WEBHOOK_ALLOW_PRIVATE_TARGETS is for development and tests, not production")
+        key = self.webhooks.secret_key
+        if key is None or key.get_secret_value().lower() in _PLACEHOLDERS or len(key.get_secret_value()) < 32:
+            raise ValueError("WEBHOOK_SECRET_KEY must be set in production (at least 32 random characters)")
+        if self.webhooks.secret_key_id == "dev":
+            raise ValueError("WEBHOOK_SECRET_KEY_ID `dev` names the development key; pick another id")
         return self
 
     @property

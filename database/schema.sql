@@ -1,5 +1,9 @@
 -- callintake schema: generated from the Alembic migrations by database/schema_dump.py.
 
+CREATE FUNCTION public.outbox_events_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$ BEGIN PERFORM pg_notify('callintake_outbox', ''); RETURN NULL; END $$;
+
 CREATE TABLE public.api_keys (
     id uuid NOT NULL,
     organization_id uuid NOT NULL,
@@ -234,15 +238,15 @@ CREATE TABLE public.webhook_endpoints (
     description character varying(500),
     events jsonb NOT NULL,
     include_transcript boolean NOT NULL,
-    secret character varying(100) NOT NULL,
-    previous_secret character varying(100),
     previous_secret_expires_at timestamp with time zone,
     enabled boolean NOT NULL,
     disabled_reason character varying(64),
     disabled_at timestamp with time zone,
     failing_since timestamp with time zone,
     created_at timestamp with time zone NOT NULL,
-    updated_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL,
+    secret_encrypted character varying(255) NOT NULL,
+    previous_secret_encrypted character varying(255)
 );
 
 ALTER TABLE ONLY public.call_overflows ALTER COLUMN id SET DEFAULT nextval('public.call_overflows_id_seq'::regclass);
@@ -340,6 +344,10 @@ CREATE INDEX ix_calls_org_urgency_started ON public.calls USING btree (organizat
 
 CREATE INDEX ix_config_audit_org_changed ON public.config_audit USING btree (organization_id, changed_at, id);
 
+CREATE INDEX ix_outbox_events_call_id ON public.outbox_events USING btree (call_id);
+
+CREATE INDEX ix_outbox_events_org_created ON public.outbox_events USING btree (organization_id, created_at);
+
 CREATE INDEX ix_outbox_events_organization_id ON public.outbox_events USING btree (organization_id);
 
 CREATE INDEX ix_outbox_events_pending ON public.outbox_events USING btree (created_at) WHERE (fanned_out_at IS NULL);
@@ -359,6 +367,8 @@ CREATE INDEX ix_webhook_deliveries_event_id ON public.webhook_deliveries USING b
 CREATE INDEX ix_webhook_deliveries_organization_id ON public.webhook_deliveries USING btree (organization_id);
 
 CREATE INDEX ix_webhook_endpoints_organization_id ON public.webhook_endpoints USING btree (organization_id);
+
+CREATE TRIGGER outbox_events_notify AFTER INSERT ON public.outbox_events FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_events_notify();
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT fk_api_keys_organization_id_organizations FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;

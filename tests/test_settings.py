@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from app.settings import OpenAISettings, Settings
+from app.settings import OpenAISettings, Settings, WebhookSettings
 
 PG = "postgresql+asyncpg://u@db/callintake"
 
@@ -32,6 +32,7 @@ def test_production_accepts_real_secrets() -> None:
         environment="production",
         database_url=PG,
         platform_admin_key=SecretStr("a" * 8 + "-real-admin-key-42"),
+        webhooks=WebhookSettings(secret_key=SecretStr("b" * 8 + "-a-real-webhook-secret-key-of-32+")),
     )
     assert settings.uses_postgres
 

@@ -32,6 +32,10 @@ EVENT_TYPES: Final = (
 )
 TEST_EVENT: Final = "webhook.test"
 
+# PostgreSQL: a trigger on outbox_events notifies this channel on commit (migration 0007), so a
+# dispatcher in another process (python -m app.worker) is woken too; see Dispatcher._listen.
+NOTIFY_CHANNEL: Final = "callintake_outbox"
+
 _wakers: set[asyncio.Event] = set()
 _WAKE_FLAG = "callintake_outbox_wake"
 

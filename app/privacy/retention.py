@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.orgs.config import PrivacyConfig
 from app.privacy.repository import PrivacyRepository
+from app.privacy.retention_webhooks import run_webhook_retention
 from app.settings import RetentionSettings
 from database.base import utcnow
 from database.models import CallEvent, CallIntake, CallTranscript, Organization, PrivacyAudit
@@ -211,4 +212,8 @@ async def run_retention_loop(state: AppState, stop: asyncio.Event) -> None:
             await run_retention(state.session_factory, settings=settings)
         except Exception as exc:  # an outage or a bug: logged, and the next run tries again
             log.error("retention_run_failed", extra={"error_type": type(exc).__name__})
+        try:
+            await run_webhook_retention(state.session_factory, settings=settings)
+        except Exception as exc:
+            log.error("webhook_retention_run_failed", extra={"error_type": type(exc).__name__})
         delay = settings.interval_seconds

@@ -44,3 +44,42 @@ def wants_transcript(event: OutboxEvent, endpoints: list[WebhookEndpoint]) -> bo
         and event.type in TRANSCRIPT_EVENTS
         and any(ep.include_transcript and event.type in ep.events for ep in endpoints)
     )
+
+
+# What of a call's webhook data survives its erasure: the tombstone's facts (ids, times, status,
+# urgency, outcome), never the caller's words or identity (intake, summary, escalation reason,
+# transcript). A whitelist, so a field added to an event later is erased until named here.
+ERASED_KEEP = frozenset(
+    {
+        "call_id",
+        "channel",
+        "status",
+        "end_reason",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "urgency",
+        "escalated",
+        "turn_count",
+        "category",
+        "source",
+        "outcome",
+        "dial_status",
+        "talk_seconds",
+        "escalated_at",
+        "seconds_to_answer",
+        "analysis_version",
+        "disposition",
+        "follow_up_needed",
+        "at",
+    }
+)
+
+
+def erased_data(data: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in data.items() if key in ERASED_KEEP}
+    return {**kept, "content_erased": True}
+
+
+def erased_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "data": erased_data(dict(payload.get("data") or {}))}

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from database.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 MAX_ENDPOINTS_PER_ORG = 50
 
@@ -100,3 +100,64 @@ class WebhookRepository:
         for attempt in rows:
             found[attempt.delivery_id].append(attempt)
         return found
+
+    # -- erasure and retention ---------------------------------------------------------------------
+
+    async def call_outbox_events(self, call_id: uuid.UUID) -> Sequence[OutboxEvent]:
+        rows = await self.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.organization_id == self.org_id, OutboxEvent.call_id == call_id)
+            .order_by(OutboxEvent.id)
+            .with_for_update()
+        )
+        return rows.all()
+
+    async def call_deliveries(self, event_ids: Sequence[uuid.UUID]) -> Sequence[WebhookDelivery]:
+        # Found through their events; locked in id order, like the dispatcher's recording (no deadlock).
+        rows = await self.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.organization_id == self.org_id, WebhookDelivery.event_id.in_(event_ids))
+            .order_by(WebhookDelivery.id)
+            .with_for_update()
+        )
+        return rows.all()
+
+    async def delete_deliveries_before(self, cutoff: datetime, *, limit: int) -> int:
+        """Deliveries (their attempts cascade) of events older than `cutoff`, unless still pending and
+        changed since (a retry under way); pending untouched that long means a disabled endpoint."""
+        ids = (
+            select(WebhookDelivery.id)
+            .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
+            .where(
+                OutboxEvent.organization_id == self.org_id,
+                OutboxEvent.created_at < cutoff,
+                WebhookDelivery.organization_id == self.org_id,
+                or_(WebhookDelivery.state != "pending", WebhookDelivery.updated_at < cutoff),
+            )
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.organization_id == self.org_id, WebhookDelivery.id.in_(ids.scalar_subquery())
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def delete_events_before(self, cutoff: datetime, *, limit: int) -> int:
+        """Fanned-out outbox events older than `cutoff` with no delivery left (never one still owed)."""
+        ids = (
+            select(OutboxEvent.id)
+            .where(
+                OutboxEvent.organization_id == self.org_id,
+                OutboxEvent.created_at < cutoff,
+                OutboxEvent.fanned_out_at.is_not(None),
+                ~exists().where(WebhookDelivery.event_id == OutboxEvent.id),
+            )
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(OutboxEvent).where(
+                OutboxEvent.organization_id == self.org_id, OutboxEvent.id.in_(ids.scalar_subquery())
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -83,15 +83,12 @@ async def delete_webhook(principal: ConfigWriter, session: DbSession, webhook_id
 async def rotate_webhook_secret(
     principal: ConfigWriter, session: DbSession, settings: SettingsDep, webhook_id: str
 ) -> WebhookSecret:
-    endpoint = await service.rotate_secret(
-        session,
-        org_id=principal.org_id,
-        endpoint_id=_webhook_uuid(webhook_id),
-        overlap_seconds=settings.webhooks.secret_overlap_seconds,
+    endpoint, secret = await service.rotate_secret(
+        session, org_id=principal.org_id, endpoint_id=_webhook_uuid(webhook_id), settings=settings.webhooks
     )
     await session.commit()
     return WebhookSecret(
-        id=endpoint.id, secret=endpoint.secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
+        id=endpoint.id, secret=secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
     )
 
 

@@ -17,7 +17,8 @@ from app.events import outbox
 from app.pagination import decode_time_id_cursor, page_of
 from app.settings import WebhookSettings
 from app.webhooks import errors, ssrf
-from app.webhooks.payloads import build_payload
+from app.webhooks.crypto import box_for
+from app.webhooks.payloads import build_payload, erased_data, erased_payload
 from app.webhooks.repository import MAX_ENDPOINTS_PER_ORG, WebhookRepository
 from app.webhooks.schemas import Attempt, Delivery, WebhookCreate, WebhookUpdate
 from app.webhooks.signing import new_secret
@@ -42,13 +43,14 @@ async def create_webhook(
         raise TooManyWebhooks()
     secret = new_secret()
     now = utcnow()
+    endpoint_id = uuid.uuid4()
     endpoint = WebhookEndpoint(
-        id=uuid.uuid4(),
+        id=endpoint_id,
         url=data.url,
         description=data.description,
         events=list(data.events),
         include_transcript=data.include_transcript,
-        secret=secret,
+        secret_encrypted=box_for(settings).encrypt(secret, endpoint_id=endpoint_id),
         enabled=True,
         created_at=now,
         updated_at=now,
@@ -110,21 +112,25 @@ async def rotate_secret(
     *,
     org_id: uuid.UUID,
     endpoint_id: uuid.UUID,
-    overlap_seconds: int,
+    settings: WebhookSettings,
     now: datetime | None = None,
-) -> WebhookEndpoint:
-    """A new current secret; the old one keeps signing (beside the new) for `overlap_seconds`."""
+) -> tuple[WebhookEndpoint, str]:
+    """A new current secret (returned this once); the old one keeps signing beside it for the overlap."""
     endpoint = await WebhookRepository(session, org_id).get(endpoint_id, for_update=True)
     if endpoint is None:
         raise errors.WebhookNotFound()
     now = now or utcnow()
-    endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = now + timedelta(seconds=overlap_seconds)
-    endpoint.secret = new_secret()
+    box = box_for(settings)
+    secret = new_secret()
+    # Both under the current key: a rotation also moves the old secret off a retired key.
+    old = box.decrypt(endpoint.secret_encrypted, endpoint_id=endpoint.id)
+    endpoint.previous_secret_encrypted = box.encrypt(old, endpoint_id=endpoint.id)
+    endpoint.previous_secret_expires_at = now + timedelta(seconds=settings.secret_overlap_seconds)
+    endpoint.secret_encrypted = box.encrypt(secret, endpoint_id=endpoint.id)
     endpoint.updated_at = now
     await session.flush()
     log.info("webhook_secret_rotated", extra={"org": str(org_id), "webhook": str(endpoint_id)})
-    return endpoint
+    return endpoint, secret
 
 
 def delivery_view(delivery: WebhookDelivery, attempts: list[Attempt]) -> Delivery:
@@ -222,3 +228,20 @@ async def send_test(session: AsyncSession, *, org_id: uuid.UUID, endpoint_id: uu
     delivery = await WebhookRepository(session, org_id).get_delivery(delivery_id)
     assert delivery is not None
     return delivery
+
+
+async def erase_call_payloads(
+    session: AsyncSession, *, org_id: uuid.UUID, call_id: uuid.UUID
+) -> dict[str, int]:
+    """Erasure reaches webhooks: the call's outbox events and every stored delivery body keep only the
+    tombstone's facts. A pending delivery is still sent (same message id, so a receiver can tell it
+    apart), but with the redacted body: the receiver never gets erased data after this commits."""
+    repo = WebhookRepository(session, org_id)
+    events = await repo.call_outbox_events(call_id)
+    for event in events:
+        event.data = erased_data(dict(event.data))
+    deliveries = await repo.call_deliveries([event.id for event in events])
+    for delivery in deliveries:
+        delivery.payload = erased_payload(dict(delivery.payload))
+    await session.flush()
+    return {"outbox_events": len(events), "webhook_deliveries": len(deliveries)}

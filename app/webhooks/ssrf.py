@@ -1,9 +1,11 @@
 """The SSRF guard: https only, and never a private, loopback, link-local or metadata address.
 
-The check runs at registration and again inside the connection itself: `GuardedBackend` resolves
-the host, refuses forbidden addresses and connects to the address it checked, so a DNS answer that
-changes between the check and the connect (rebinding) cannot reach an internal address. TLS still
-uses the URL's host name for SNI and certificate checks, and the Host header is untouched.
+The check runs at registration and again inside the connection itself: the dispatcher's aiohttp
+connector resolves through `GuardedResolver`, which drops forbidden addresses, and dials only the
+addresses it returned, so a DNS answer that changes between the check and the connect (rebinding)
+cannot reach an internal address. An IP-literal host skips resolvers and is checked by
+`literal_forbidden`. TLS still uses the URL's host name for SNI and certificate checks, and the
+Host header is untouched.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import ResolveResult
+from aiohttp.resolver import ThreadedResolver
 
 from app.webhooks.errors import WebhookTargetForbidden, WebhookUrlInvalid
 
@@ -82,61 +85,60 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         raise WebhookTargetForbidden()
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks and connects to the checked address, all at connect time."""
+class GuardedResolver(ThreadedResolver):
+    """aiohttp's resolver with the forbidden addresses taken out: the connector dials only what is left.
+
+    aiohttp caches these answers (already filtered) for `DNS_CACHE_SECONDS`, so a send does not
+    resolve again, and a rebinding answer can only ever yield addresses that passed the check.
+    """
 
     def __init__(self, *, allow_private: bool) -> None:
+        super().__init__()
         self._allow_private = allow_private
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore.AsyncNetworkBackend signature)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve the webhook host: {type(exc).__name__}") from exc
-        allowed = _allowed(addresses, self._allow_private)
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        answers = await super().resolve(host, port, family)
+        if self._allow_private:
+            return answers
+        allowed = [a for a in answers if not is_forbidden(ipaddress.ip_address(a["host"].split("%", 1)[0]))]
         if not allowed:
             raise TargetForbidden()
-        last: Exception | None = None
-        for ip in allowed:
-            try:
-                return await self._inner.connect_tcp(
-                    str(ip), port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore.AsyncNetworkBackend signature)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise TargetForbidden()
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        return allowed
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a pool whose every connection goes through `GuardedBackend`."""
+def literal_forbidden(url: str, *, allow_private: bool) -> bool:
+    """An IP-literal host never reaches a resolver (aiohttp dials it as is), so it is checked here."""
+    if allow_private:
+        return False
+    host = urlsplit(url).hostname or ""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return is_forbidden(ip)
 
-    def __init__(self, *, allow_private: bool, max_connections: int = 100) -> None:
-        super().__init__()
-        # httpx has no public knob for the network backend, so the pool is rebuilt with ours.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(allow_private=allow_private),
-        )
+
+DNS_CACHE_SECONDS = 10
+
+
+def guarded_session(
+    *, allow_private: bool, max_connections: int, timeout_seconds: float
+) -> aiohttp.ClientSession:
+    """The dispatcher's HTTP client: pooled keep-alive connections per target, guarded resolution,
+    no proxy from the environment, no cookies, a total timeout per request."""
+    connector = aiohttp.TCPConnector(
+        limit=max_connections,
+        resolver=GuardedResolver(allow_private=allow_private),
+        ttl_dns_cache=DNS_CACHE_SECONDS,
+        keepalive_timeout=15.0,
+        ssl=ssl.create_default_context(),
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=timeout_seconds),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        trust_env=False,
+    )

@@ -22,6 +22,9 @@ class OutboxEvent(Base):
             postgresql_where=text("fanned_out_at IS NULL"),
             sqlite_where=text("fanned_out_at IS NULL"),
         ),
+        # Retention (an org's events by age) and erasure (a call's events).
+        Index("ix_outbox_events_org_created", "organization_id", "created_at"),
+        Index("ix_outbox_events_call_id", "call_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -22,9 +22,10 @@ class WebhookEndpoint(Base):
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
     events: Mapped[list[str]] = mapped_column(JSONType, default=list)
     include_transcript: Mapped[bool] = mapped_column(Boolean, default=False)
-    # whsec_ secrets: never logged and never returned after creation or rotation.
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # whsec_ secrets, encrypted (app/webhooks/crypto.py, `v1.<key id>.<...>`): never stored in the
+    # clear, never logged, never returned after creation or rotation.
+    secret_encrypted: Mapped[str] = mapped_column(String(255))
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(String(255), nullable=True)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)

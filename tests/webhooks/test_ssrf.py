@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.events import outbox
-from app.webhooks.ssrf import GuardedTransport, TargetForbidden, is_forbidden
+from app.webhooks.ssrf import TargetForbidden, guarded_session, is_forbidden, literal_forbidden
 from tests.calls.conftest import Org
 from tests.conftest import RunningApp
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -31,19 +31,42 @@ async def test_send_to_a_private_address_is_refused_even_after_registration(
     assert item["state"] == "failed" and len(item["attempts"]) == 3
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-async def test_guarded_transport_never_connects_to_loopback(receiver: WebhookReceiver, host: str) -> None:
-    url = receiver.url.replace("127.0.0.1", host)
-    async with httpx.AsyncClient(transport=GuardedTransport(allow_private=False)) as client:
+async def test_guarded_session_never_connects_to_a_loopback_name(receiver: WebhookReceiver) -> None:
+    async with guarded_session(allow_private=False, max_connections=4, timeout_seconds=5) as client:
         with pytest.raises(TargetForbidden):
-            await client.post(url, content=b"{}")
+            await client.post(receiver.url.replace("127.0.0.1", "localhost"), data=b"{}")
     assert receiver.received == []
 
 
-async def test_guarded_transport_with_private_allowed_reaches_loopback(receiver: WebhookReceiver) -> None:
-    async with httpx.AsyncClient(transport=GuardedTransport(allow_private=True)) as client:
-        response = await client.post(receiver.url.replace("127.0.0.1", "localhost"), content=b"{}")
-    assert response.status_code == 200 and len(receiver.received) == 1
+def test_ip_literal_hosts_are_checked_without_a_resolver() -> None:
+    assert literal_forbidden("http://127.0.0.1:9/hooks", allow_private=False)
+    assert literal_forbidden("https://[::ffff:10.0.0.1]/hooks", allow_private=False)
+    assert not literal_forbidden("https://93.184.215.14/hooks", allow_private=False)
+    assert not literal_forbidden("https://localhost/hooks", allow_private=False)  # the resolver's job
+    assert not literal_forbidden("http://127.0.0.1:9/hooks", allow_private=True)
+
+
+async def test_send_to_a_loopback_ip_literal_is_refused(
+    hooks_app: RunningApp, api: httpx.AsyncClient, org: Org, receiver: WebhookReceiver
+) -> None:
+    hook = await register(api, org, receiver.url)
+    async with hooks_app.state.session_factory() as session, session.begin():
+        await outbox.enqueue(session, org_id=uuid.UUID(org.id), type_="call.ended", data={})
+    await drain(dispatcher_for(hooks_app, allow_private_targets=False))
+    assert receiver.received == []
+    [item] = (await api.get(f"/api/org/webhooks/{hook['id']}/deliveries", headers=org.headers)).json()[
+        "items"
+    ]
+    assert {a["error_kind"] for a in item["attempts"]} == {"target_forbidden"}
+
+
+async def test_guarded_session_with_private_allowed_reaches_loopback(receiver: WebhookReceiver) -> None:
+    async with (
+        guarded_session(allow_private=True, max_connections=4, timeout_seconds=5) as client,
+        client.post(receiver.url.replace("127.0.0.1", "localhost"), data=b"{}") as response,
+    ):
+        assert response.status == 200
+    assert len(receiver.received) == 1
     assert receiver.received[0].headers["host"].startswith("localhost:")  # Host header kept
 
 
