@@ -18,7 +18,7 @@ from pathlib import Path
 from bench._support import ROOT, bench_lock, machine_facts, run
 
 # Known benches first, in this order; any other bench/bench_*.py runs after them.
-ORDER = ("detection", "mint", "persist", "list_calls", "bridge", "webhooks", "redact", "retention")
+ORDER = ("detection", "mint", "persist", "list_calls", "bridge", "webhooks", "events", "redact", "retention")
 
 
 def available() -> list[str]:

@@ -43,7 +43,9 @@ class AfterCallRuntime:
             )
         else:
             log_ = MemoryEventLog(call_maxlen=events.call_stream_maxlen, org_maxlen=events.org_stream_maxlen)
-        self.hub = EventHub(log_, queue_size=events.subscriber_queue_size)
+        self.hub = EventHub(
+            log_, queue_size=events.subscriber_queue_size, heartbeat_seconds=events.heartbeat_seconds
+        )
         live.bind(self._state.live_store, live.LiveBus(log_, self.hub, self._state.session_factory))
         # `call.ended` and the analysis job are queued in every finalize transaction (end_call's hooks).
         removers = [

@@ -122,18 +122,36 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def stream_responses(snapshot: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+def stream_responses(snapshot: type[BaseModel], *, per_call: bool = False) -> dict[int | str, dict[str, Any]]:
     data = _inline(TypeAdapter(snapshot | LiveEventModel).json_schema())  # type: ignore[arg-type]
-    return {
+    description = (
+        "Server-sent events. Each message has `id:` (resume with Last-Event-ID), `event:` (the type) "
+        "and `data:` (JSON, one of the shapes in `x-event-data`); `: heartbeat` comments keep the "
+        "connection open. The first message is a `snapshot` unless Last-Event-ID is replayed; an id "
+        "older than what is kept (or malformed) gets a `snapshot` with reason `gap` instead. A client "
+        "too slow to keep up is disconnected and resumes by id."
+    )
+    if per_call:
+        description += (
+            " The stream ends after `call.ended` (or right after a snapshot that shows the call "
+            "ended). An ended call's stream replays what is kept (a day) and ends."
+        )
+    responses: dict[int | str, dict[str, Any]] = {
         200: {
-            "description": (
-                "Server-sent events. Each message has `id:` (resume with Last-Event-ID), `event:` (the "
-                "type) and `data:` (JSON, one of the shapes below); `: heartbeat` comments keep the "
-                "connection open. A client too slow to keep up is disconnected and resumes by id."
-            ),
+            "description": description,
             "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": data}},
         }
     }
+    if per_call:
+        responses[204] = {
+            "description": "The call has ended and nothing is kept after Last-Event-ID: nothing more "
+            "will come (EventSource stops reconnecting on 204)."
+        }
+        responses[410] = {
+            "description": "`call_stream_expired`: the call has ended and none of its live events are "
+            "kept any more; read GET /api/calls/{call_id}."
+        }
+    return responses
 
 
 class StreamToken(BaseModel):

@@ -4,9 +4,11 @@ Storage: Redis Streams in production, one per call (`call:{<id>}:stream`, the li
 and one per org (`org:{<id>}:stream`), each capped with `MAXLEN ~`; an in-memory twin for the
 embedded default. Entry ids are Redis stream ids (`<ms>-<seq>`), used as SSE `id:` for resume.
 
-Fan-out: one reader task per stream key per process (not one Redis connection per subscriber);
-each subscriber has a bounded queue, and a subscriber that falls behind is dropped (it resumes
-with Last-Event-ID) instead of growing server memory.
+Fan-out: one reader task per stream key per process (XREAD BLOCK with COUNT, on a connection pool
+of its own, not one Redis connection per subscriber) hands each batch to every subscriber's bounded
+backlog and wakes it once; a writer takes its whole backlog in one write, so a busy moment costs one
+send per subscriber rather than one per event. One timer beats every idle stream. A subscriber that
+falls behind is dropped (it resumes with Last-Event-ID) instead of growing server memory.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -60,8 +63,9 @@ class LiveEvent:
         """The SSE message, encoded once per event however many subscribers get it."""
         return f"id: {self.id}\nevent: {self.type}\ndata: {self.encoded()}\n\n".encode()
 
-    @property
+    @functools.cached_property
     def position(self) -> tuple[int, int]:
+        """Parsed once per event: every subscriber compares it."""
         parsed = parse_id(self.id)
         assert parsed is not None
         return parsed
@@ -94,6 +98,10 @@ class EventLog(ABC):
     async def last_id(self, key: str) -> str: ...
 
     @abstractmethod
+    async def last(self, key: str) -> LiveEvent | None:
+        """The newest entry kept, None if the stream is empty or gone."""
+
+    @abstractmethod
     async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
         """Wait up to `wait_seconds` for entries after `after`."""
 
@@ -110,8 +118,19 @@ class EventLog(ABC):
 
 
 class RedisEventLog(EventLog):
-    def __init__(self, redis: Redis, *, call_maxlen: int, org_maxlen: int, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        call_maxlen: int,
+        org_maxlen: int,
+        ttl_seconds: int,
+        tails: Redis | None = None,
+    ) -> None:
         self._r = redis
+        # Each key with subscribers holds one connection in XREAD BLOCK; on a pool of their own, so
+        # many watched keys never starve appends and replays of connections.
+        self._tails = tails or redis
         self._call_maxlen = call_maxlen
         self._org_maxlen = org_maxlen
         self._ttl = ttl_seconds
@@ -120,10 +139,14 @@ class RedisEventLog(EventLog):
     def from_url(cls, url: str, **kwargs: Any) -> RedisEventLog:
         # A burst of (re)connecting streams waits for a connection rather than failing on the pool cap.
         pool = BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=200, timeout=5)
-        return cls(Redis.from_pool(pool), **kwargs)  # the client owns (and closes) the pool
+        tails = BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=2000, timeout=5)
+        # Each client owns (and closes) its pool.
+        return cls(Redis.from_pool(pool), tails=Redis.from_pool(tails), **kwargs)
 
     async def close(self) -> None:
         await self._r.aclose()
+        if self._tails is not self._r:
+            await self._tails.aclose()
 
     async def append_many(
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
@@ -163,13 +186,19 @@ class RedisEventLog(EventLog):
         return [_decode(entry_id, fields) for entry_id, fields in entries]
 
     async def last_id(self, key: str) -> str:
-        entries = await self._r.xrevrange(key, max="+", min="-", count=1)
-        return str(entries[0][0]) if entries else "0-0"
+        last = await self.last(key)
+        return last.id if last else "0-0"
+
+    async def last(self, key: str) -> LiveEvent | None:
+        entries = cast(
+            list[tuple[str, dict[str, str]]], await self._r.xrevrange(key, max="+", min="-", count=1)
+        )
+        return _decode(*entries[0]) if entries else None
 
     async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
         found = cast(
             list[tuple[str, list[tuple[str, dict[str, str]]]]],
-            await self._r.xread({key: after}, count=500, block=max(1, int(wait_seconds * 1000))),
+            await self._tails.xread({key: after}, count=500, block=max(1, int(wait_seconds * 1000))),
         )
         return [_decode(entry_id, fields) for _, entries in found or [] for entry_id, fields in entries]
 
@@ -237,8 +266,12 @@ class MemoryEventLog(EventLog):
         return [e for e in stream.entries if e.position > position][:count]
 
     async def last_id(self, key: str) -> str:
+        last = await self.last(key)
+        return last.id if last else "0-0"
+
+    async def last(self, key: str) -> LiveEvent | None:
         stream = self._streams.get(key)
-        return stream.entries[-1].id if stream and stream.entries else "0-0"
+        return stream.entries[-1] if stream and stream.entries else None
 
     async def tail(self, key: str, after: str, wait_seconds: float) -> list[LiveEvent]:
         stream = self._stream(key)
@@ -263,43 +296,84 @@ class MemoryEventLog(EventLog):
 
 
 class Subscription:
+    """One stream's view of a key: pre-encoded messages waiting to be written, bounded.
+
+    The hub appends a whole batch and wakes the writer once; the writer takes everything pending in
+    one write, so a busy moment costs one send per subscriber, not one per event.
+    """
+
     def __init__(self, hub: EventHub, key: str, size: int) -> None:
         self.key = key
-        self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=size)
         self.dropped = False
         self._hub = hub
+        self._size = size
+        self._pending: list[LiveEvent] = []
+        self._beat = False
+        self._waiter: asyncio.Future[None] | None = None
 
-    def offer(self, event: LiveEvent) -> None:
+    def offer(self, events: Sequence[LiveEvent]) -> None:
         if self.dropped:
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._pending) + len(events) > self._size:
             # The client reads slower than events arrive: let it go and resume by Last-Event-ID.
             self.dropped = True
             self._hub.drops += 1
+            self._pending = []  # frees the backlog at once
             self.close()
-            self.queue = asyncio.Queue(maxsize=1)  # frees the backlog at once
+        else:
+            self._pending.extend(events)
+        self._wake()
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    def heartbeat(self) -> None:
+        """From the hub's one timer: a stream with nothing to send gets a comment instead."""
+        if not self._pending:
+            self._beat = True
+            self._wake()
+
+    async def take(self) -> tuple[list[LiveEvent], bool]:
+        """Everything pending (oldest first) and whether a heartbeat is due; waits until there is some."""
+        while not self._pending and not self._beat and not self.dropped:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        events, self._pending = self._pending, []
+        beat, self._beat = self._beat and not events, False
+        return events, beat
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def close(self) -> None:
         self._hub.unsubscribe(self)
 
 
 class EventHub:
-    """One reader per stream key with subscribers in this process, fanning out to their queues."""
+    """One reader per stream key with subscribers in this process, fanning out to their queues, and one
+    heartbeat timer for all of them."""
 
-    def __init__(self, log_: EventLog, *, queue_size: int) -> None:
+    def __init__(self, log_: EventLog, *, queue_size: int, heartbeat_seconds: float = 15.0) -> None:
         self.log = log_
         self._queue_size = queue_size
+        self._heartbeat = heartbeat_seconds
         self._subs: dict[str, set[Subscription]] = {}
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._started: dict[str, asyncio.Event] = {}
+        self._beats: asyncio.Task[None] | None = None
         self.drops = 0
 
     async def subscribe(self, key: str) -> Subscription:
         """A queue of the key's events from (at latest) now; the caller replays older ones itself."""
         sub = Subscription(self, key, self._queue_size)
         self._subs.setdefault(key, set()).add(sub)
+        if self._beats is None:
+            self._beats = asyncio.create_task(self._beat(), name="events:heartbeat")
         started = self._started.get(key)
         if key not in self._readers or started is None:
             # Registered before any await, so many subscribers arriving at once share one reader.
@@ -316,6 +390,13 @@ class EventHub:
     def subscribers(self, key: str) -> int:
         return len(self._subs.get(key, ()))
 
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            for subs in list(self._subs.values()):
+                for sub in list(subs):
+                    sub.heartbeat()
+
     async def _read(self, key: str, started: asyncio.Event) -> None:
         try:
             after = await self.log.last_id(key)
@@ -331,10 +412,11 @@ class EventHub:
                     log.warning("event_stream_read_failed", extra={"error_type": type(exc).__name__})
                     await asyncio.sleep(0.5)
                     continue
-                for event in events:
-                    after = event.id
-                    for sub in list(self._subs.get(key, ())):
-                        sub.offer(event)
+                if not events:
+                    continue
+                after = events[-1].id
+                for sub in list(self._subs.get(key, ())):
+                    sub.offer(events)
         finally:
             self._readers.pop(key, None)
             self._started.pop(key, None)
@@ -342,7 +424,8 @@ class EventHub:
                 self._subs.pop(key, None)
 
     async def aclose(self) -> None:
-        for task in list(self._readers.values()):
+        tasks = [*self._readers.values(), *([self._beats] if self._beats else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._readers.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.log.close()

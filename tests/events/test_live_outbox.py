@@ -17,8 +17,7 @@ from tests.calls.conftest import Org, end, say, start
 from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.fixtures.factories import create_org_with_key
-from tests.telephony.conftest import RigFactory, rig_factory  # noqa: F401 (fixture)
-from tests.telephony.test_webhooks import ALWAYS_CLOSED
+from tests.telephony.conftest import ALWAYS_CLOSED, RigFactory, rig_factory  # noqa: F401 (fixture)
 from tests.webhooks.conftest import dispatcher_for, drain, hook_settings, register
 
 LIVE_EVENTS = ["call.started", "call.escalated", "intake.completed", "call.ended"]
