@@ -38,6 +38,7 @@ from app.privacy.router import router as privacy_router
 from app.realtime.client import RealtimeClient
 from app.realtime.router import router as realtime_router
 from app.realtime.sideband import sidebands
+from app.safety.detection import detector_for
 from app.settings import Settings, get_settings
 from app.state import AppState
 from app.telephony.recording import router as overflow_router
@@ -105,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.retention.enabled and settings.calls.sweeper_enabled
             else None
         )
+        # The shipped detection model is read once per process: now, not inside the first caller line,
+        # where parsing it held the event loop (and every live call's audio) for most of a second.
+        detector_for((), ())
         if gc.get_freeze_count() == 0:
             # What exists after startup lives as long as the process: keeping it out of full collections
             # stops their pauses (tens of ms) from stalling live call audio. Once per process.

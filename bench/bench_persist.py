@@ -118,7 +118,7 @@ async def _build_call(
             "completed_at": late,
         },
     )
-    await live.update_meta(key, {"urgency": "urgent"})
+    await live.update_call(key, urgency="urgent")
     await live.add_event(
         key,
         {"type": "intake_completed", "at": late, "data": {"urgency": "urgent", "fields": ["caller_name"]}},

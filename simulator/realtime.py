@@ -861,6 +861,9 @@ class FakeRealtime:
         self.call_requests: list[RecordedRequest] = []  # POST /v1/realtime/calls (json: the session part)
         self.calls: dict[str, FakeCall] = {}
         self.hangups: list[str] = []
+        self.hangup_requests: list[str] = []  # every hang-up asked for, answered or not
+        # A hang-up waits this long before it acts (a slow OpenAI); one the client gives up on does nothing.
+        self.hangup_delay_ms = 0
         self._http_script: deque[_Fail | _Stall] = deque()
         self.app = Starlette(
             routes=[
@@ -1002,6 +1005,11 @@ class FakeRealtime:
         call_id = request.path_params["call_id"]
         if request.headers.get("authorization") != f"Bearer {self.api_key}":
             return _json_response(401, _error_body("Incorrect API key provided.", "invalid_api_key"))
+        self.hangup_requests.append(call_id)
+        if self.hangup_delay_ms:
+            await _sleep_unless_disconnected(request, self.hangup_delay_ms / 1000)
+            if await request.is_disconnected():
+                return Response(status_code=499)
         self.hangups.append(call_id)
         call = self.calls.get(call_id)
         if call is None or call.ended:

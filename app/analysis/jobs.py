@@ -17,8 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from app import metrics, tracing
 from app.analysis import prompt
@@ -34,6 +35,38 @@ log = logging.getLogger("callintake.analysis")
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (5.0, 30.0)
 LEASE_SECONDS = 300.0
+
+# Analyzers are woken by the commits that queued a job, not by every outbox commit: a call start, an
+# escalation or an intake writes outbox rows too, and a claim per such commit cost each one a transaction.
+_wakers: set[asyncio.Event] = set()
+_WAKE_FLAG = "callintake_analysis_wake"
+
+
+def add_waker(wake: asyncio.Event) -> None:
+    _wakers.add(wake)
+
+
+def remove_waker(wake: asyncio.Event) -> None:
+    _wakers.discard(wake)
+
+
+def _on_commit(session: Session) -> None:
+    if session.info.pop(_WAKE_FLAG, None):
+        for wake in list(_wakers):
+            wake.set()
+
+
+def _on_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Wake this process's analyzers once the session commits (never on a rollback)."""
+    sync = session.sync_session
+    sync.info[_WAKE_FLAG] = True
+    if not event.contains(sync, "after_commit", _on_commit):
+        event.listen(sync, "after_commit", _on_commit)
+        event.listen(sync, "after_rollback", _on_rollback)
 
 
 def org_analysis(settings: Settings, config: dict[str, Any]) -> tuple[bool, str]:
@@ -70,7 +103,7 @@ def end_hook(settings: Settings) -> Callable[[AsyncSession, Any], Awaitable[None
         )
         await session.flush()
         if enabled:
-            outbox.wake_after_commit(session)
+            wake_after_commit(session)
 
     return queue_analysis
 
@@ -220,7 +253,7 @@ class Analyzer:
 
     async def run(self, stop: asyncio.Event) -> None:
         wake = asyncio.Event()
-        outbox.add_waker(wake)
+        add_waker(wake)
         try:
             while not stop.is_set():
                 try:
@@ -239,7 +272,7 @@ class Analyzer:
                     task.cancel()
                 wake.clear()
         finally:
-            outbox.remove_waker(wake)
+            remove_waker(wake)
             await self.aclose()
 
 

@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from app import tracing
 from app.calls import errors as call_errors
@@ -33,12 +34,16 @@ from app.safety import policy
 from app.safety.detection import Detection
 from app.safety.errors import InvalidToolArguments, UnknownTool
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 log = logging.getLogger("callintake.agent")
 
 ACTION_TIMEOUT = 10.0  # transfer / hang up even if the model's last response never completes
 DRAIN_TIMEOUT = 20.0  # the longest the last line may play before the transfer or hang-up
 JOB_QUEUE_SIZE = 1024
 MAX_TURN_CHARS = 8000
+AGENT_END_REASON = "agent_end_call"
 
 
 class CallAgent:
@@ -49,6 +54,7 @@ class CallAgent:
         self._source = source
         self._jobs: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(JOB_QUEUE_SIZE)
         self._writing: asyncio.Future[None] | None = None
+        self._db: AsyncSession | None = None
         self._seen_tools: set[str] = set()
         self._escalated = False
         self._outputs_pending = False
@@ -59,7 +65,7 @@ class CallAgent:
 
     def queue(self, *job: Any) -> None:
         """From the channel, never blocking: ("turn", speaker, text), ("tool", FunctionCallArgumentsDone),
-        ("response_done", ResponseDone), ("create_rejected", event_id)."""
+        ("response_done", ResponseDone), ("create_rejected", event_id), ("transfer",) (a TransferCommand)."""
         try:
             self._jobs.put_nowait(job)
         except asyncio.QueueFull:
@@ -90,6 +96,24 @@ class CallAgent:
         while not self._jobs.empty():
             with contextlib.suppress(CallEnded):
                 await self._handle(self._jobs.get_nowait())
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """The session the calls.service writes take. A line or a tool reads the live store, and only a
+        call missing from it (ended elsewhere) is looked up in the database, so one session object is
+        reused for the call (making one per line cost ~0.1 ms, a tenth of the line) and closed as soon as
+        a write did use it: no connection or transaction is ever held between two jobs."""
+        session = self._db
+        if session is None:
+            session = self._db = self._ctx.session_factory()
+        try:
+            yield session
+        finally:
+            if session.in_transaction():
+                await session.close()
 
     async def _handle(self, job: tuple[Any, ...]) -> None:
         kind = job[0]
@@ -103,6 +127,8 @@ class CallAgent:
             await self._escalate_detected(job[1])
         elif kind == "response_done":
             await self._response_done(job[1])
+        elif kind == "transfer" and not self._channel.closing:
+            await self._transfer_requested()
         elif kind == "create_rejected" and not self._channel.closing:
             if self._action_tag == job[1]:
                 self._action_tag = None
@@ -116,7 +142,7 @@ class CallAgent:
             return
         ctx = self._ctx
         try:
-            async with ctx.session_factory() as session:
+            async with self._session() as session:
                 result = await service.append_transcript(
                     session,
                     ctx.live_store,
@@ -163,7 +189,7 @@ class CallAgent:
         self._seen_tools.add(call.call_id)
         ctx, channel = self._ctx, self._channel
         try:
-            async with ctx.session_factory() as session:
+            async with self._session() as session:
                 _, output, repeated = await service.apply_tool_call(
                     session,
                     ctx.live_store,
@@ -227,8 +253,30 @@ class CallAgent:
         if action == "transfer":
             await self._transfer()
             return
-        await channel.hang_up()
-        channel.close("agent_end_call")
+        # The agent's reason goes with the hang-up: the end the hang-up itself causes (Twilio's stop, the
+        # sideband closing, a status callback on another worker) arrives after it and never replaces it.
+        await channel.hang_up(AGENT_END_REASON)
+        channel.close(AGENT_END_REASON)
+
+    async def _transfer_requested(self) -> None:
+        """A person asked for the call from outside it (a transfer command, from any worker): a call the
+        channel can hand over says the hand-off line and transfers; any other is promised a call back."""
+        channel = self._channel
+        transfer = channel.can_transfer
+        outcome = "live" if transfer else "callback"
+        ctx = self._ctx
+        await ctx.live_store.add_event(ctx.call_id, call_event("transfer_requested", transfer=outcome))
+        log.info("transfer_requested", extra={"transfer": outcome})
+        if self._action == "transfer":
+            return  # already on its way: the hand-off line has been asked for
+        if transfer:
+            self._plan("transfer")
+        if channel.responding:
+            await channel.send_upstream(events.response_cancel())
+        await channel.cut_playback()
+        instructions = policy.requested_transfer_instructions(transfer=transfer)
+        await channel.send_upstream(events.system_message(instructions))
+        await self._create_response()
 
     async def _transfer(self) -> None:
         live, call_id = self._ctx.live_store, self._ctx.call_id

@@ -72,8 +72,9 @@ class Channel(Protocol):
     async def transfer(self) -> bool:
         """Hand the call to a person; True if the call was still active. Raises TransferFailed."""
 
-    async def hang_up(self) -> None:
-        """End the call at the vendor (best effort)."""
+    async def hang_up(self, reason: str) -> None:
+        """End the call at the vendor (best effort), `reason` recorded first (the first reason recorded
+        wins): the ends the hang-up itself causes (a stop, a socket closing) never replace it."""
 
     def close(self, reason: str, status: str = "completed") -> NoReturn:
         """End the call from inside its task group (the first reason recorded wins)."""

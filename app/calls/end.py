@@ -88,7 +88,10 @@ async def end_call(
     """
     key = uuid.UUID(str(call_id))
     settings = state.settings.calls
-    live_org = await state.live_store.get_meta(str(key), ("org_id",))
+    try:
+        live = await state.live_store.get_call(str(key), ("org_id",))
+    except ValueError:  # an unreadable org: finalize dead-letters the call, no slot to find
+        live = None
     try:
         detail = await finalize_call(
             state.session_factory,
@@ -107,14 +110,14 @@ async def end_call(
         await _record_end(state, str(key), reason=reason, status=status)
         log.warning("call_end_deferred", extra={"call": str(key), "source": source})
         raise
-    if live_org is not None and live_org.get("org_id"):
-        await release_slot(state, org_id=live_org["org_id"], call_id=key)  # idempotent, never raises
+    if live is not None:
+        await release_slot(state, org_id=live.org_id, call_id=key)  # idempotent, never raises
     return detail
 
 
 async def _record_end(state: AppState, call_id: str, *, reason: str | None, status: str | None) -> None:
     """Leave the end where the sweeper finds it; a call closing or gone needs nothing more."""
-    fields: dict[str, str] = {"status": "ending"}
+    fields: dict[str, object] = {"status": "ending"}
     if reason:
         fields["end_reason"] = reason
     if status:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveStore
 from app.calls.schemas import TurnIn
 from app.events import live as live_events
@@ -84,11 +85,12 @@ def strongest_detection(found: Sequence[TurnDetection]) -> Detection | None:
 
 
 async def record_detections(
-    live: LiveStore, *, call_id: str, meta: dict[str, str], found: Sequence[TurnDetection], now: datetime
+    live: LiveStore, *, call_id: str, call: LiveCall, found: Sequence[TurnDetection], now: datetime
 ) -> Detection | None:
-    """Escalate on the server and log each detection as an event; returns the strongest escalating one."""
+    """Escalate on the server and log each detection as an event; returns the strongest escalating one.
+    `call` (its org_id, escalated and urgency) is kept up to date with what this writes."""
     strongest: Detection | None = None
-    escalated = meta.get("escalated") == "1"
+    escalated = call.escalated
     for item in found:
         detection = item.detection
         escalating = detection.category in (Category.emergency, Category.human_request)
@@ -104,18 +106,19 @@ async def record_detections(
                 # The call's one escalation write, whichever channel carries it: the agent that acts on
                 # the detection (transfer or call back) records no second one.
                 urgency = policy.urgency_for(detection.category.value)
-                meta["urgency"] = raised_urgency(meta.get("urgency"), urgency)
-                fields = {
-                    "escalated": "1",
-                    "escalation_reason": detection.reason,
-                    "escalation_urgency": urgency,
-                }
-                await live.update_meta(call_id, {**fields, "urgency": meta["urgency"]})
+                call.urgency = raised_urgency(call.urgency, urgency)
+                await live.update_call(
+                    call_id,
+                    escalated=True,
+                    escalation_reason=detection.reason,
+                    escalation_urgency=urgency,
+                    urgency=call.urgency,
+                )
                 escalated_now = urgency
-                escalated = True
-        elif raised_urgency(meta.get("urgency"), "urgent") != meta.get("urgency"):
-            meta["urgency"] = "urgent"
-            await live.update_meta(call_id, {"urgency": "urgent"})
+                escalated = call.escalated = True
+        elif raised_urgency(call.urgency, "urgent") != call.urgency:
+            call.urgency = "urgent"
+            await live.update_call(call_id, urgency="urgent")
         await live.add_event(
             call_id,
             _event(
@@ -130,7 +133,7 @@ async def record_detections(
                 action=action,
             ),
         )
-        org_id = meta["org_id"]
+        org_id = str(call.org_id)
         fired = _event("detection", now, category=detection.category.value, action=action, turn_seq=item.seq)
         await live_events.record(live, org_id=org_id, call_id=call_id, event=fired)
         if escalated_now is not None:

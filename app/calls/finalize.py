@@ -33,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics, tracing
 from app.calls import errors
+from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveSnapshot, LiveStore
 from app.calls.repository import CallRepository, FinalizedRows, org_exists, quarantine
-from app.calls.rows import DEAD_LETTER_STATUS, build_rows, dead_letter_row, parse_org, raw_snapshot
+from app.calls.rows import DEAD_LETTER_STATUS, build_rows, dead_letter_row, raw_snapshot
 from app.calls.schemas import CallDetail, CallEvent, Turn
 from app.calls.views import detail_from_snapshot, detail_from_stored
 from app.errors import is_database_outage
@@ -89,7 +90,7 @@ async def _dead_letter(
 ) -> CallDetail | None:
     """Quarantine the raw snapshot and store what can be stored; the live state may then go."""
     key = snapshot.call_id
-    org_id = parse_org(snapshot.meta.get("org_id"))
+    org_id = snapshot.org_id
     stored_row = False
     try:
         async with session_factory() as session, session.begin():
@@ -166,9 +167,12 @@ async def finalize_call(
             raise errors.FinalizeInProgress()
         await asyncio.sleep(0.02)
     try:
-        owner_meta = await live.get_meta(key, ("org_id",))
-        owner = parse_org(owner_meta.get("org_id")) if owner_meta is not None else None
-        if owner_meta is not None and org_id is not None and owner != org_id:
+        try:
+            live_call = await live.get_call(key, ("org_id",))
+            found, owner = live_call is not None, live_call.org_id if live_call is not None else None
+        except ValueError:  # an unreadable org: nobody's to end by org, the sweeper's to dead-letter
+            found, owner = True, None
+        if found and org_id is not None and owner != org_id:
             raise errors.CallNotFound()
         # Closing before the snapshot: from here every write is refused, so the snapshot is final.
         snapshot = await live.snapshot(key) if await live.begin_close(key) else None
@@ -186,7 +190,7 @@ async def finalize_call(
                 live,
                 snapshot,
                 status=status or "completed",
-                end_reason=end_reason or snapshot.meta.get("end_reason") or "ended",
+                end_reason=end_reason or LiveCall.salvage(snapshot.meta).end_reason or "ended",
                 now=now or datetime.now(UTC),
                 hooks=hooks,
                 max_attempts=max_attempts,

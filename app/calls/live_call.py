@@ -2,7 +2,8 @@
 
 The store keeps meta as a flat hash of strings (Redis has no other kind): booleans are "1"/"0", an
 absent value is "", numbers and times are their text, metadata is JSON. Only this module knows that.
-`get_meta`/`update_meta` (plain dicts) stay as the compatible path for callers not yet moved.
+A read of selected fields (`LiveStore.get_call(call_id, fields=...)`) gives a `LiveCall` whose other
+fields hold the defaults below (`PLACEHOLDERS` for the ones a full call always has).
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-# Kept by the store beside the fields a writer sets; never written through update_meta.
+# Kept by the store beside the fields a writer sets; never written through update_call.
 STORE_FIELDS = frozenset({"last_activity", "next_seq", "closing", "finalize_failures", "finalize_retry_at"})
+# What a read of selected fields puts in the fields every call has but that were not read.
+PLACEHOLDERS: dict[str, Any] = {
+    "channel": "",
+    "started_at": datetime.fromtimestamp(0, UTC),
+    "config_version": 0,
+    "prompt_hash": "",
+}
 
 
 @dataclass(slots=True)
@@ -47,14 +55,30 @@ class LiveCall:
     finalize_retry_at: float | None = None
 
     @classmethod
-    def from_meta(cls, meta: Mapping[str, str]) -> LiveCall:
-        """Parse the store's strings; ValueError (or KeyError) for a meta that is not a call."""
-        values: dict[str, Any] = {}
-        for item in dataclasses.fields(cls):
-            raw = meta.get(item.name)
-            if raw is None:
-                continue
-            values[item.name] = _decode(item.name, raw)
+    def from_meta(cls, meta: Mapping[str, str], *, partial: bool = False) -> LiveCall:
+        """Parse the store's strings; ValueError for a meta that is not a readable call. `partial`: a read
+        of selected fields, the required ones not read get `PLACEHOLDERS` (org_id is always read)."""
+        # Over the stored names, not the class's: a selected read decodes only the few it asked for.
+        values: dict[str, Any] = dict(PLACEHOLDERS) if partial else {}
+        for name, raw in meta.items():
+            if name in FIELD_NAMES:
+                values[name] = _decode(name, raw)
+        try:
+            return cls(**values)
+        except TypeError as exc:  # a required field is missing
+            raise ValueError("live call meta lacks a required field") from exc
+
+    @classmethod
+    def salvage(cls, meta: Mapping[str, str]) -> LiveCall:
+        """What still decodes of a meta `from_meta` refuses (a call to dead-letter), field by field; the
+        rest hold their defaults (`PLACEHOLDERS`, and the nil UUID for an unreadable org_id)."""
+        values: dict[str, Any] = {**PLACEHOLDERS, "org_id": uuid.UUID(int=0)}
+        for name, raw in meta.items():
+            if name in FIELD_NAMES:
+                try:
+                    values[name] = _decode(name, raw)
+                except ValueError:
+                    continue
         return cls(**values)
 
     def to_meta(self) -> dict[str, str]:
@@ -66,6 +90,8 @@ class LiveCall:
         }
 
 
+FIELD_NAMES = frozenset(item.name for item in dataclasses.fields(LiveCall))
+WRITABLE_FIELDS = FIELD_NAMES - STORE_FIELDS
 _BOOLS = frozenset({"escalated", "closing"})
 _INTS = frozenset({"config_version", "next_seq", "finalize_failures"})
 _FLOATS = frozenset({"last_activity", "finalize_retry_at"})
@@ -106,8 +132,7 @@ def encode_value(value: Any) -> str:
 
 def encode_fields(changes: Mapping[str, Any]) -> dict[str, str]:
     """Typed values of writer-owned fields as the store's strings; unknown or store-kept names refused."""
-    known = {item.name for item in dataclasses.fields(LiveCall)} - STORE_FIELDS
-    unknown = set(changes) - known
+    unknown = set(changes) - WRITABLE_FIELDS
     if unknown:
         raise ValueError(f"not writable live call fields: {sorted(unknown)}")
     return {name: encode_value(value) for name, value in changes.items()}

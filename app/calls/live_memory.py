@@ -73,7 +73,7 @@ class MemoryLiveStore(LiveStore):
             )
             return True
 
-    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
+    async def _read_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         call = self._calls.get(call_id)
         if call is None:
             return None
@@ -87,9 +87,11 @@ class MemoryLiveStore(LiveStore):
             meta[CLOSING] = "1"
         if fields is None:
             return meta
-        return {name: meta[name] for name in fields if name in meta}
+        # As the Redis store's HMGET: a call is only found by its org_id.
+        found = {name: meta[name] for name in fields if name in meta}
+        return found if found.get("org_id") else None
 
-    async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
+    async def _write_meta(self, call_id: str, fields: dict[str, str]) -> bool:
         unknown = set(fields) - META_FIELDS
         if unknown:
             raise ValueError(f"unknown live meta fields: {sorted(unknown)}")

@@ -14,6 +14,7 @@ can say so); nothing ever writes keys for a call that does not exist.
 from __future__ import annotations
 
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,35 +29,14 @@ from redis.exceptions import ResponseError
 
 from app.calls import live_scripts as lua
 from app.calls.errors import CallAlreadyEnded, CallEnding
-from app.calls.live_call import LiveCall, encode_fields
+from app.calls.live_call import WRITABLE_FIELDS, LiveCall, encode_fields
+from app.redis_client import redis_from_url
 
-# Only the fields listed here may be updated through update_meta; seq counters stay internal.
-META_FIELDS = frozenset(
-    {
-        "org_id",
-        "channel",
-        "status",
-        "started_at",
-        "last_activity",
-        "from_number",
-        "caller_name",
-        "config_version",
-        "prompt_hash",
-        "escalated",
-        "escalation_reason",
-        "escalation_urgency",
-        "urgency",
-        "end_reason",
-        "end_status",
-        "ended_at",
-        "twilio_call_sid",
-        "openai_call_id",
-        "metadata",
-    }
-)
+# The fields a writer may set (update_call); seq counters and the finalize bookkeeping stay internal.
+META_FIELDS = frozenset(WRITABLE_FIELDS)
 
 
-# Bookkeeping the store keeps in the meta hash beside META_FIELDS; never written through update_meta.
+# Bookkeeping the store keeps in the meta hash beside META_FIELDS; never written through update_call.
 CLOSING = "closing"
 FINALIZE_FAILURES = "finalize_failures"
 FINALIZE_RETRY_AT = "finalize_retry_at"
@@ -84,12 +64,20 @@ class LiveSnapshot:
         """The meta, typed; ValueError if the stored meta is not a readable call."""
         return LiveCall.from_meta(self.meta)
 
+    @property
+    def org_id(self) -> uuid.UUID | None:
+        """The owning org, None if unreadable: `meta` stays raw so a broken call can still be quarantined."""
+        try:
+            return uuid.UUID(self.meta.get("org_id") or "")
+        except ValueError:
+            return None
+
 
 class LiveStore(ABC):
     """What the call lifecycle needs from live state. All times are epoch seconds (float).
 
-    The typed methods (`start`, `get_call`, `update_call`) speak `LiveCall`; `create_call`,
-    `get_meta` and `update_meta` take the store's strings and remain for callers not yet moved.
+    The meta of a call is read and written as a `LiveCall` (`start`, `get_call`, `update_call`); the
+    store's strings stay behind `_read_meta` and `_write_meta`, which only the two stores implement.
     """
 
     async def start(self, call_id: str, call: LiveCall, *, events: Sequence[dict[str, Any]] = ()) -> bool:
@@ -98,13 +86,18 @@ class LiveStore(ABC):
             call_id, call.to_meta(), started=call.started_at.timestamp(), events=events
         )
 
-    async def get_call(self, call_id: str) -> LiveCall | None:
-        meta = await self.get_meta(call_id)
-        return LiveCall.from_meta(meta) if meta is not None else None
+    async def get_call(self, call_id: str, fields: Sequence[str] | None = None) -> LiveCall | None:
+        """The live call, None if there is none. With `fields`, only those are read (one HMGET on a hot
+        path) and the rest hold their defaults. ValueError if a field read is not readable."""
+        if fields is not None and "org_id" not in fields:
+            fields = ("org_id", *fields)
+        meta = await self._read_meta(call_id, fields)
+        return LiveCall.from_meta(meta, partial=fields is not None) if meta is not None else None
 
     async def update_call(self, call_id: str, **changes: Any) -> bool:
-        """Set typed fields (`escalated=True`, `end_reason=None` ...); False if the call is gone."""
-        return await self.update_meta(call_id, encode_fields(changes))
+        """Set typed fields (`escalated=True`, `end_reason=None` ...) and mark activity; False if the call
+        is gone. Raises `CallEnding` (409 call_ending) while the call is closing, like every write."""
+        return await self._write_meta(call_id, encode_fields(changes))
 
     @abstractmethod
     async def ping(self) -> None: ...
@@ -119,12 +112,12 @@ class LiveStore(ABC):
         """Create the call with its first events; False if it already exists (nothing changed)."""
 
     @abstractmethod
-    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
-        """The call's meta (only `fields` when given; they must include org_id), None if no such call."""
+    async def _read_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
+        """The call's meta as stored (only `fields` when given; they include org_id), None if no such call."""
 
     @abstractmethod
-    async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
-        """Set fields on an existing call and mark activity; False if the call is gone.
+    async def _write_meta(self, call_id: str, fields: dict[str, str]) -> bool:
+        """Set stored strings on an existing call and mark activity; False if the call is gone.
 
         Every write below raises `CallEnding` (409 call_ending) while the call is closing.
         """
@@ -261,7 +254,7 @@ class RedisLiveStore(LiveStore):
         # Bounded waits: a hung or unreachable Redis answers within about one time-out. A dropped
         # connection (a restart) is retried once on a fresh one; a time-out is never retried, since
         # the command may have run.
-        redis = Redis.from_url(
+        redis = redis_from_url(
             url,
             decode_responses=True,
             socket_timeout=socket_timeout,
@@ -295,7 +288,7 @@ class RedisLiveStore(LiveStore):
             created, _, _ = await pipe.execute()
         return bool(created)
 
-    async def get_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
+    async def _read_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         if fields is None:
             meta = cast(dict[str, str], await self._r.hgetall(_k(call_id, "meta")))
             return meta or None
@@ -304,7 +297,7 @@ class RedisLiveStore(LiveStore):
         found = {name: value for name, value in zip(fields, values, strict=True) if value is not None}
         return found if found.get("org_id") else None
 
-    async def update_meta(self, call_id: str, fields: dict[str, str]) -> bool:
+    async def _write_meta(self, call_id: str, fields: dict[str, str]) -> bool:
         unknown = set(fields) - META_FIELDS
         if unknown:
             raise ValueError(f"unknown live meta fields: {sorted(unknown)}")
@@ -327,15 +320,21 @@ class RedisLiveStore(LiveStore):
 
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         now = time.time()
-        raw = await self._append(
-            keys=[_k(call_id, "meta"), _k(call_id, "turns")],
-            args=[orjson.dumps(turns).decode(), repr(now), self._ttl],
-        )
+        # The transcript hot path (two lines a call-second on the phone relay): the activity index rides
+        # in the append's round trip. XX only moves a member that is there, so a write refused because
+        # the call is gone cannot put a finalized call back in the index.
+        async with self._r.pipeline(transaction=False) as pipe:
+            await self._append(
+                keys=[_k(call_id, "meta"), _k(call_id, "turns")],
+                args=[orjson.dumps(turns).decode(), repr(now), self._ttl],
+                client=pipe,
+            )
+            pipe.zadd(_ACTIVITY, {call_id: now}, xx=True)
+            raw, _ = await pipe.execute()
         if raw is None or raw == 0:
             return None
         if raw == -1:
             raise CallEnding()
-        await self._mark_active(call_id, now)
         # cjson encodes an empty Lua table as an object.
         accepted = orjson.loads(raw)
         return [int(seq) for seq in accepted] if isinstance(accepted, list) else []

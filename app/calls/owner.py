@@ -69,7 +69,8 @@ class EndCommand(_Command):
 
 
 class TransferCommand(_Command):
-    """Hand the call to a person (the agent's transfer path)."""
+    """Hand the call to a person (`POST /api/calls/{id}/transfer`): the owner's agent says the hand-off line
+    and transfers a phone call, or promises a browser caller a call back (safety/policy.py)."""
 
     kind: Literal["transfer"] = "transfer"
 
@@ -341,8 +342,8 @@ async def ask_owner_to_end(
     the call by its Twilio sid) must own the call: another tenant's end never reaches the owner.
     """
     if org_id is not None:
-        meta = await state.live_store.get_meta(call_id, ("org_id",))
-        if meta is None or meta.get("org_id") != str(org_id):
+        call = await state.live_store.get_call(call_id, ("org_id",))
+        if call is None or call.org_id != org_id:
             return False
     owners = call_owners(state)
     # Validated here, so a status outside completed/abandoned/failed fails before anything is sent.

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from app.calls.owner import CallOwners, Command
+from app.redis_client import redis_from_url
 
 log = logging.getLogger("callintake.owner")
 
@@ -82,7 +83,7 @@ class RedisCallOwners(CallOwners):
     def from_url(cls, url: str, *, lease_seconds: float) -> RedisCallOwners:
         # Its own client: the subscriber holds one connection for every call this process owns.
         # A hung server must not hold a channel's wind-down: every command gives up after 5 s.
-        client = Redis.from_url(
+        client = redis_from_url(
             url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
         )
         return cls(client, lease_seconds=lease_seconds)

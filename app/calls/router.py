@@ -11,7 +11,7 @@ from app.analysis.jobs import analysis_view
 from app.calls import errors, service
 from app.calls.end import end_call as end_the_call
 from app.calls.overflows import require_slot
-from app.calls.owner import ask_owner_to_end
+from app.calls.owner import ask_owner_to_end, call_owners
 from app.calls.repository import CallFilters
 from app.calls.schemas import (
     CallDetail,
@@ -26,6 +26,7 @@ from app.calls.schemas import (
     ToolCallOut,
     TranscriptAppend,
     TranscriptAppended,
+    TransferRequested,
     Urgency,
 )
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
@@ -120,6 +121,28 @@ async def end_call(principal: CallsWriter, state: StateDep, body: CallEnd) -> Ca
     if detail is None:  # only the sweeper (org_id None) gets None back
         raise errors.CallNotFound()
     return detail
+
+
+@router.post(
+    "/api/calls/{call_id}/transfer",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TransferRequested,
+    responses={404: {"description": "unknown or another org's call"}, 409: {"description": "ended"}},
+)
+async def transfer_call(
+    principal: CallsWriter, session: DbSession, state: StateDep, call_id: str
+) -> TransferRequested:
+    """Hand a live call to a person, from any worker: the worker that runs the call says a short hand-off
+    line and transfers a phone call to the escalation phone; a browser call is promised a call back."""
+    call_uuid = _call_uuid(call_id)
+    bind_call_context(call_uuid)  # issue 12
+    return await service.request_transfer(
+        session,
+        state.live_store,
+        call_owners(state),
+        org=service.OrgContext.from_principal(principal),
+        call_id=call_uuid,
+    )
 
 
 @router.get("/api/calls", response_model=CallPage)

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Mapper
 
+from app.calls.live_call import PLACEHOLDERS, LiveCall
 from app.calls.live_store import LiveSnapshot
 from app.calls.repository import FinalizedRows
 from app.calls.text import clean_text, clean_tree
@@ -26,10 +27,6 @@ log = logging.getLogger("callintake.finalize")
 DEAD_LETTER_STATUS = "finalize_failed"
 _CHANNELS = frozenset({"browser", "phone"})
 _INT32_MAX = 2**31 - 1
-
-
-def _none_if_empty(value: str | None) -> str | None:
-    return value or None
 
 
 def _storable(values: dict[str, Any], mapper: Mapper[Any]) -> dict[str, Any]:
@@ -138,35 +135,29 @@ def dead_letter_row(
     snapshot: LiveSnapshot, *, org_id: uuid.UUID, end_reason: str, now: datetime
 ) -> dict[str, Any]:
     """As much of the calls row as survives a snapshot that build_rows could not turn into rows."""
-    meta = snapshot.meta
-    try:
-        started_at = datetime.fromisoformat(meta.get("started_at", ""))
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
-    except ValueError:
-        started_at = now
-    try:
-        config_version = min(max(int(meta.get("config_version", "0")), 0), _INT32_MAX)
-    except ValueError:
-        config_version = 0
+    live = LiveCall.salvage(snapshot.meta)
+    started_at = now if live.started_at == PLACEHOLDERS["started_at"] else live.started_at
+    if started_at.tzinfo is None:
+        started_at = started_at.replace(tzinfo=UTC)
+    config_version = min(max(live.config_version, 0), _INT32_MAX)
     ended_at = max(now, started_at)
     call: dict[str, Any] = {
         "id": uuid.UUID(snapshot.call_id),
         "organization_id": org_id,
-        "channel": meta.get("channel") if meta.get("channel") in _CHANNELS else "browser",
+        "channel": live.channel if live.channel in _CHANNELS else "browser",
         "status": DEAD_LETTER_STATUS,
         "started_at": started_at,
         "ended_at": ended_at,
         "duration_seconds": round((ended_at - started_at).total_seconds(), 3),
-        "escalated": meta.get("escalated") == "1",
-        "escalation_reason": _none_if_empty(meta.get("escalation_reason")),
-        "escalation_urgency": _none_if_empty(meta.get("escalation_urgency")),
-        "urgency": _none_if_empty(meta.get("urgency")),
+        "escalated": live.escalated,
+        "escalation_reason": live.escalation_reason,
+        "escalation_urgency": live.escalation_urgency,
+        "urgency": live.urgency,
         "end_reason": end_reason,
-        "from_number": _none_if_empty(meta.get("from_number")),
-        "caller_name": _none_if_empty(meta.get("caller_name")),
+        "from_number": live.from_number,
+        "caller_name": live.caller_name,
         "config_version": config_version,
-        "prompt_hash": meta.get("prompt_hash") or "",
+        "prompt_hash": live.prompt_hash,
         "metadata_": {},
         "turn_count": len(snapshot.turns),
         "persisted_at": now,

@@ -104,6 +104,15 @@ class CallEnd(RequestModel):
     reason: str | None = Field(None, max_length=64)
 
 
+class TransferRequested(BaseModel):
+    """A transfer asked of a live call. `live`: its owner hands it to the escalation phone after a short
+    hand-off line; `callback`: it cannot be handed over (a browser call, no escalation phone, nobody
+    running it), so the caller is told a person will call back, and the request is on the timeline."""
+
+    call_id: uuid.UUID
+    transfer: Literal["live", "callback"]
+
+
 class CallerInfo(RequestModel):
     name: str | None = Field(None, max_length=200)
     phone: E164 | None = None

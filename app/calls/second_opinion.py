@@ -59,12 +59,12 @@ async def review(
     key = str(call_id)
 
     async def apply(seq: int | None, verdict: Verdict) -> None:
-        meta = await live.get_meta(key, ("org_id", "escalated", "urgency"))
-        if meta is None:
+        call = await live.get_call(key, ("escalated", "urgency"))
+        if call is None:
             return  # the call ended meanwhile; a verdict only ever adds, so dropping it is safe
         item = TurnDetection(seq=seq, accepted=True, detection=verdict_detection(verdict))
         now = datetime.now(UTC)
-        escalated = await record_detections(live, call_id=key, meta=meta, found=[item], now=now)
+        escalated = await record_detections(live, call_id=key, call=call, found=[item], now=now)
         if escalated is not None:
             applied.append(escalated)
             if on_escalation is not None:

@@ -6,13 +6,14 @@ Never commits: live-state writes are immediate, and PostgreSQL is written only b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from app.calls.escalation import (
 )
 from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveStore
+from app.calls.owner import CallOwners, TransferCommand
 from app.calls.repository import CallFilters, CallRepository
 from app.calls.schemas import (
     CallDetail,
@@ -34,6 +36,7 @@ from app.calls.schemas import (
     DetectionOut,
     Escalation,
     TranscriptAppended,
+    TransferRequested,
     TurnIn,
 )
 from app.calls.second_opinion import OnEscalation
@@ -55,6 +58,7 @@ from app.safety.tools import validate_tool_arguments
 from app.settings import Settings
 
 log = logging.getLogger("callintake.calls")
+R = TypeVar("R")
 
 _CONFIG_CACHE: dict[tuple[uuid.UUID, int], OrgConfig] = {}
 
@@ -90,6 +94,8 @@ class StartedCall:
     call_id: uuid.UUID
     started_at: datetime
     spec: SessionSpec
+    org_id: uuid.UUID
+    event: dict[str, Any]  # `call_started`, for announce_call
 
 
 def utcnow() -> datetime:
@@ -123,8 +129,12 @@ async def start_call(
     twilio_call_sid: str | None = None,
     call_id: uuid.UUID | None = None,
     now: datetime | None = None,
+    announce: bool = True,
 ) -> StartedCall:
-    """Create the call in the live store, pinning the config version and prompt hash it runs with."""
+    """Create the call in the live store, pinning the config version and prompt hash it runs with.
+
+    With `announce=False` the caller must await `announce_call` itself: a route overlaps it (a stream
+    entry and the `call.started` outbox row) with its own upstream round trip."""
     now = now or utcnow()
     call_id = call_id or uuid.uuid4()
     spec = session_spec(org, settings, now)
@@ -149,27 +159,50 @@ async def start_call(
     )
     if not await live.start(str(call_id), call, events=[started_event]):
         raise errors.CallAlreadyExists()
-    await live_events.record(live, org_id=org.org_id, call_id=call_id, event=started_event)  # issue 10
     bind_call_context(call_id, org.org_id)  # issue 12: the rest of this request logs the call's ids
     log.info("call_started", extra={"call": str(call_id), "channel": channel, "org": str(org.org_id)})
     metrics.call_started(channel, org.org_id)
-    return StartedCall(call_id=call_id, started_at=now, spec=spec)
+    started = StartedCall(call_id=call_id, started_at=now, spec=spec, org_id=org.org_id, event=started_event)
+    if announce:
+        await announce_call(live, started)
+    return started
 
 
-async def live_meta(
+async def announce_call(live: LiveStore, started: StartedCall) -> None:
+    """The started call on the live stream and in the outbox (issue 10); never raises into the call."""
+    await live_events.record(live, org_id=started.org_id, call_id=started.call_id, event=started.event)
+
+
+async def announced_during(live: LiveStore, started: StartedCall | None, upstream: Awaitable[R]) -> R:
+    """`upstream` (an OpenAI round trip) with `announce_call` run beside it; both are done on return,
+    so the caller's answer still follows the outbox commit, without waiting for it in series."""
+    if started is None:
+        return await upstream
+    announcing = asyncio.ensure_future(announce_call(live, started))
+    try:
+        return await upstream
+    finally:
+        await announcing
+
+
+async def live_call(
     session: AsyncSession,
     live: LiveStore,
     *,
     org_id: uuid.UUID,
     call_id: uuid.UUID,
     fields: Sequence[str] | None = None,
-) -> dict[str, str]:
-    """The live call of this org, or 409 if it already ended, or 404 (unknown or another org's)."""
-    meta = await live.get_meta(str(call_id), fields)
-    if meta is not None:
-        if meta.get("org_id") != str(org_id):
+) -> LiveCall:
+    """The live call of this org (only `fields` read when given), or 409 if it already ended, or 404
+    (unknown or another org's)."""
+    try:
+        call = await live.get_call(str(call_id), fields)
+    except ValueError:
+        raise errors.CallNotFound() from None  # the org that owns it cannot be told: nobody's call
+    if call is not None:
+        if call.org_id != org_id:
             raise errors.CallNotFound()
-        return meta
+        return call
     if await CallRepository(session, org_id).exists(call_id):
         raise errors.CallAlreadyEnded()
     raise errors.CallNotFound()
@@ -190,9 +223,7 @@ async def append_transcript(
     opinion, the REST path (no `on_escalation`) waits its budget; a channel gets late escalations
     through `on_escalation`."""
     now = now or utcnow()
-    meta = await live_meta(
-        session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "escalated", "urgency")
-    )
+    call = await live_call(session, live, org_id=org.org_id, call_id=call_id, fields=("escalated", "urgency"))
     rows = [
         {
             "speaker": t.speaker,
@@ -212,7 +243,7 @@ async def append_transcript(
     detect_started = time.perf_counter()
     found = detect_turns(org.config, turns, accepted)
     metrics.detection_seconds(time.perf_counter() - detect_started)  # issue 12
-    strongest = await record_detections(live, call_id=str(call_id), meta=meta, found=found, now=now)
+    strongest = await record_detections(live, call_id=str(call_id), call=call, found=found, now=now)
     raised = None
     if second_opinion is not None and second_opinion.enabled:
         raised = await review_second_opinion(
@@ -283,7 +314,7 @@ async def apply_tool_call(
     `source` names who asked: "tool" (the model) or "detection" (the server escalating on its own).
     """
     now = now or utcnow()
-    meta = await live_meta(session, live, org_id=org.org_id, call_id=call_id, fields=("org_id", "urgency"))
+    call = await live_call(session, live, org_id=org.org_id, call_id=call_id, fields=("urgency",))
     args = validate_tool_arguments(name, arguments, org.config)
     output = tool_output(name, args, org.config, transfer=transfer)
     key = str(call_id)
@@ -298,7 +329,7 @@ async def apply_tool_call(
                 escalated=True,
                 escalation_reason=redact_text(org.config, args["reason"]),
                 escalation_urgency=args["urgency"],
-                urgency=raised_urgency(meta.get("urgency"), args["urgency"]),
+                urgency=raised_urgency(call.urgency, args["urgency"]),
             )
         )
         _written(await live.add_event(key, _event("escalated", now, source=source, urgency=args["urgency"])))
@@ -317,7 +348,7 @@ async def apply_tool_call(
             "completed_at": now.isoformat(),
         }
         _written(await live.set_intake(key, intake))
-        urgency = raised_urgency(meta.get("urgency"), args["urgency_level"])
+        urgency = raised_urgency(call.urgency, args["urgency_level"])
         _written(await live.update_call(key, urgency=urgency))
         fields = sorted(data)
         _written(
@@ -342,12 +373,35 @@ async def apply_tool_call(
     return args, output, False
 
 
+async def request_transfer(
+    session: AsyncSession,
+    live: LiveStore,
+    owners: CallOwners,
+    *,
+    org: OrgContext,
+    call_id: uuid.UUID,
+    now: datetime | None = None,
+) -> TransferRequested:
+    """Ask the call's owner, on whichever worker, to hand the call to a person; its agent decides how
+    (the hand-off line, then the transfer) and records it. A call nobody runs (the client-secret path)
+    cannot be handed over: the request is recorded for a call back."""
+    call = await live_call(session, live, org_id=org.org_id, call_id=call_id, fields=("channel",))
+    key = str(call_id)
+    if await owners.send(key, TransferCommand()):
+        transfer = policy.can_transfer(call.channel, org.config)
+        return TransferRequested(call_id=call_id, transfer="live" if transfer else "callback")
+    event = _event("transfer_requested", now or utcnow(), transfer="callback")
+    _written(await live.add_event(key, event))
+    log.info("transfer_requested", extra={"call": key, "transfer": "callback", "owner": False})
+    return TransferRequested(call_id=call_id, transfer="callback")
+
+
 async def get_call(
     session: AsyncSession, live: LiveStore, *, org_id: uuid.UUID, call_id: uuid.UUID
 ) -> CallDetail:
     snapshot = await live.snapshot(str(call_id))
     if snapshot is not None:
-        if snapshot.meta.get("org_id") != str(org_id):
+        if snapshot.org_id != org_id:
             raise errors.CallNotFound()
         return detail_from_snapshot(snapshot)
     stored = await CallRepository(session, org_id).get(call_id)

@@ -31,6 +31,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app import metrics
 from app.errors import AppError
+from app.redis_client import redis_from_url
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class RedisSlots(Slots):
 
     @classmethod
     def from_url(cls, url: str, *, socket_timeout: float = 1.0, connect_timeout: float = 1.0) -> RedisSlots:
-        redis = Redis.from_url(
+        redis = redis_from_url(
             url,
             decode_responses=True,
             socket_timeout=socket_timeout,

@@ -13,12 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import datetime
 
 from app import metrics
 from app.calls import errors
 from app.calls.end import end_call
-from app.calls.live_store import FINALIZE_RETRY_AT
+from app.calls.live_call import LiveCall
 from app.calls.owner import call_owners
 from app.errors import is_database_outage, is_live_store_outage
 from app.state import AppState
@@ -31,24 +30,24 @@ _STALE_PAGE = 1000
 _OUTAGES_BEFORE_STOP = 2
 
 
-def _verdict(meta: dict[str, str], *, now: float, max_duration: float) -> tuple[str, str]:
-    if meta.get("status") == "ending":
+# What the verdict reads of a stale call (one HMGET, not the whole meta).
+_VERDICT_FIELDS = ("status", "end_status", "end_reason", "started_at", "finalize_retry_at")
+
+
+def _verdict(call: LiveCall | None, *, now: float, max_duration: float) -> tuple[str, str]:
+    """`call` None: its meta is unreadable, and finalize decides what it can store of it."""
+    if call is None:
+        return "abandoned", "idle_timeout"
+    if call.status == "ending":
         # An end was asked for (the agent, or an end path that found PostgreSQL down): keep its words.
-        return meta.get("end_status") or "completed", meta.get("end_reason") or "agent_end_call"
-    try:
-        started = datetime.fromisoformat(meta["started_at"]).timestamp()
-    except (KeyError, ValueError):
-        return "abandoned", "idle_timeout"  # an unreadable start: finalize decides what it can store
-    if started <= now - max_duration:
+        return call.end_status or "completed", call.end_reason or "agent_end_call"
+    if call.started_at.timestamp() <= now - max_duration:
         return "completed", "max_duration"
     return "abandoned", "idle_timeout"
 
 
-def _deferred(meta: dict[str, str], now: float) -> bool:
-    try:
-        return float(meta.get(FINALIZE_RETRY_AT) or 0) > now
-    except ValueError:
-        return False
+def _deferred(call: LiveCall | None, now: float) -> bool:
+    return call is not None and (call.finalize_retry_at or 0) > now
 
 
 def backoff_seconds(attempts: int, *, base: float, cap: float) -> float:
@@ -77,14 +76,18 @@ async def sweep_once(state: AppState, *, now: float | None = None) -> int:
         try:
             if await owners.owner_alive(call_id):
                 continue  # a running call: its owner ends it (at the maximum duration too)
-            meta = await live.get_meta(call_id)
-            if meta is None:
+            try:
+                call = await live.get_call(call_id, _VERDICT_FIELDS)
+                readable = True
+            except ValueError:
+                call, readable = None, False
+            if call is None and readable:
                 await live.delete_call(call_id)  # an index entry whose call expired or was finalized
                 await owners.forget(call_id)
                 continue
-            if _deferred(meta, now):
+            if _deferred(call, now):
                 continue
-            status, reason = _verdict(meta, now=now, max_duration=settings.max_duration_seconds)
+            status, reason = _verdict(call, now=now, max_duration=settings.max_duration_seconds)
             if call_id in orphaned and reason == "idle_timeout":
                 status, reason = "failed", "owner_lost"
             result = await end_call(

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import datetime
 
+from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveStore
 from app.calls.repository import CallFilters
 from app.calls.schemas import CallSummary
 from app.events.live import bus_for
 
+log = logging.getLogger("callintake.events")
+
 MAX_LIVE_LISTED = 500
 
 
-def _none_if_empty(value: str | None) -> str | None:
-    return value or None
-
-
-def summary_from_meta(call_id: str, meta: dict[str, str]) -> CallSummary:
+def summary_from_call(call_id: str, call: LiveCall) -> CallSummary:
     return CallSummary(
         call_id=uuid.UUID(call_id),
-        channel=meta["channel"],
-        status=meta.get("status") or "active",
-        started_at=datetime.fromisoformat(meta["started_at"]),
+        channel=call.channel,
+        status=call.status or "active",
+        started_at=call.started_at,
         ended_at=None,
         duration_seconds=None,
-        escalated=meta.get("escalated") == "1",
-        escalation_reason=_none_if_empty(meta.get("escalation_reason")),
-        escalation_urgency=_none_if_empty(meta.get("escalation_urgency")),
-        urgency=_none_if_empty(meta.get("urgency")),
-        end_reason=_none_if_empty(meta.get("end_reason")),
-        from_number=_none_if_empty(meta.get("from_number")),
-        caller_name=_none_if_empty(meta.get("caller_name")),
-        config_version=int(meta["config_version"]),
-        prompt_hash=meta["prompt_hash"],
-        turn_count=int(meta.get("next_seq") or 0),
+        escalated=call.escalated,
+        escalation_reason=call.escalation_reason,
+        escalation_urgency=call.escalation_urgency,
+        urgency=call.urgency,
+        end_reason=call.end_reason,
+        from_number=call.from_number,
+        caller_name=call.caller_name,
+        config_version=call.config_version,
+        prompt_hash=call.prompt_hash,
+        turn_count=call.next_seq,
         live=True,
     )
 
@@ -49,11 +48,15 @@ async def live_summaries(
     org = str(org_id)
     found: list[CallSummary] = []
     for call_id in await bus.log.live_calls(org, limit):
-        meta = await live.get_meta(call_id)
-        if meta is None or meta.get("org_id") != org:
+        try:
+            call = await live.get_call(call_id)
+        except ValueError:  # a broken call waits for the sweeper to quarantine it; the list goes on
+            log.warning("live_call_unreadable", extra={"call": call_id})
+            continue
+        if call is None or call.org_id != org_id:
             await bus.log.set_live(org, call_id, None)
             continue
-        found.append(summary_from_meta(call_id, meta))
+        found.append(summary_from_call(call_id, call))
     return found
 
 

@@ -97,12 +97,15 @@ async def create_session(
     org = service.OrgContext.from_principal(principal)
     live = state.live_store
     now = service.utcnow()
+    started: service.StartedCall | None = None
     if body.call_id is not None:
-        meta = await service.live_meta(session, live, org_id=org.org_id, call_id=body.call_id)
-        if meta.get("channel") != "browser":
+        resuming = await service.live_call(
+            session, live, org_id=org.org_id, call_id=body.call_id, fields=("channel", "next_seq")
+        )
+        if resuming.channel != "browser":
             raise call_errors.CallNotFound()
         call_id = body.call_id
-        next_seq = int(meta.get("next_seq") or 0)
+        next_seq = resuming.next_seq
         spec = service.session_spec(org, state.settings, now)
     else:
         caller = body.caller
@@ -119,6 +122,7 @@ async def create_session(
             caller_name=caller.name if caller else None,
             metadata=body.metadata,
             now=now,
+            announce=False,
         )
         call_id, spec, next_seq = started.call_id, started.spec, 0
     request_body = client_secret_body(
@@ -127,7 +131,7 @@ async def create_session(
         transcription_model=state.settings.openai.transcription_model,
     )
     try:
-        minted = await client.create_client_secret(request_body)
+        minted = await service.announced_during(live, started, client.create_client_secret(request_body))
     except AppError as exc:
         await live.add_event(
             str(call_id), {"type": "session_mint_failed", "at": now.isoformat(), "data": {"code": exc.code}}

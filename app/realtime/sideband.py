@@ -40,6 +40,7 @@ from app.calls.owner import (
     HangupCommand,
     LostReason,
     SupersedeCommand,
+    TransferCommand,
     call_owners,
 )
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
@@ -112,6 +113,7 @@ class SidebandCall:
         self._heard.set()
         self._reasserting = False
         self._reasserts = 0
+        self._hanging_up = False
         self._hung_up = False
         self._reattaches = 0
         self._last_event = 0.0
@@ -144,12 +146,13 @@ class SidebandCall:
         if isinstance(command, SupersedeCommand):
             self.supersede()
             return
+        if isinstance(command, TransferCommand):
+            self.agent.queue("transfer")  # no transfer here: the agent promises a call back and records it
+            return
         if isinstance(command, EndCommand):
             self._set_end(command.reason or "ended", command.status)
         elif isinstance(command, HangupCommand):
             self._set_end(command.reason)
-        else:  # a browser call has no transfer
-            return
         self._superseded.set()  # wakes _watch, which ends the call with the reason set above
 
     def _on_owner_lost(self, reason: LostReason) -> None:
@@ -203,7 +206,7 @@ class SidebandCall:
         reason, status = self._end_reason or "ended", self._end_status
         log.info("sideband_ended", extra={"reason": reason, "reasserts": self._reasserts})
         if reason not in _NO_HANGUP:
-            await self.hang_up()
+            await self.hang_up(reason)
         await self._close_socket()
         await self.agent.finish()
         if reason != "superseded":
@@ -253,17 +256,19 @@ class SidebandCall:
     async def transfer(self) -> bool:
         raise TransferFailed()
 
-    async def hang_up(self) -> None:
+    async def hang_up(self, reason: str) -> None:
+        # Recorded before OpenAI hears of it: the sideband closing for this hang-up, or the browser
+        # reporting its data channel closing meanwhile, is not why the call ended.
+        self._set_end(reason)
         if self._hung_up:
             return
-        self._hung_up = True
-        # Before any end is recorded only the agent hangs up (its end_call, after the goodbye): that is
-        # why the call ends, even if the browser reports its data channel closing while this is in flight.
-        self._set_end("agent_end_call")
+        self._hanging_up = True
         try:
             await self._client.hang_up_call(self.openai_call_id)
         except AppError as exc:
             log.warning("openai_hangup_failed", extra={"code": exc.code})
+        # Only once it was answered: a hang-up cut short by the call's end (cancelled) goes again at wrap-up.
+        self._hung_up = True
 
     # -- sideband events -----------------------------------------------------------------------------
 
@@ -282,7 +287,7 @@ class SidebandCall:
             await self._reattach()
 
     async def _reattach(self) -> None:
-        if self._hung_up:
+        if self._hanging_up:
             # We hung up ourselves and OpenAI closed the socket for it: the close that follows our
             # hang-up records why the call ended, not this loss.
             await asyncio.Event().wait()
@@ -376,10 +381,10 @@ class SidebandCall:
                 self.close("max_duration")
             if now - self._last_event >= limits.idle_timeout_seconds:
                 self.close("idle_timeout")
-            meta = await live.get_meta(self.call_id, ("org_id", "openai_call_id"))
-            if meta is None:
+            call = await live.get_call(self.call_id, ("openai_call_id",))
+            if call is None:
                 self.close("call_ended_elsewhere")
-            if meta.get("openai_call_id") not in (None, "", self.openai_call_id):
+            if call.openai_call_id not in (None, self.openai_call_id):
                 self.close("superseded")
             if now >= next_touch:
                 # Only marks activity, so the sweeper's idle timeout never ends a healthy quiet call.

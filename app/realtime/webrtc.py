@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,11 +82,14 @@ async def start_webrtc_call(
     live = state.live_store
     now = service.utcnow()
     resumed = call_id is not None
+    started: service.StartedCall | None = None
     if call_id is not None:
-        meta = await service.live_meta(session, live, org_id=org.org_id, call_id=call_id)
-        if meta.get("channel") != "browser":
+        resuming = await service.live_call(
+            session, live, org_id=org.org_id, call_id=call_id, fields=("channel", "started_at")
+        )
+        if resuming.channel != "browser":
             raise call_errors.CallNotFound()
-        started_at = datetime.fromisoformat(meta["started_at"])
+        started_at = resuming.started_at
         spec = service.session_spec(org, state.settings, now)
     else:
         new_id = uuid.uuid4()
@@ -102,6 +104,7 @@ async def start_webrtc_call(
             from_number=caller.phone if caller else None,
             caller_name=caller.name if caller else None,
             now=now,
+            announce=False,
         )
         call_id, started_at, spec = started.call_id, started.started_at, started.spec
     await session.rollback()  # reads are done: no connection held across the OpenAI round trip
@@ -109,7 +112,9 @@ async def start_webrtc_call(
     body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
     client: RealtimeClient = state.extras["realtime_client"]
     try:
-        answer, openai_call_id = await client.create_call(offer, body)
+        answer, openai_call_id = await service.announced_during(
+            live, started, client.create_call(offer, body)
+        )
     except AppError as exc:
         await live.add_event(key, call_event("webrtc_call_failed", source="server", code=exc.code))
         # The call stays live so the browser can retry with its call_id; the sweeper ends it otherwise.
@@ -118,7 +123,7 @@ async def start_webrtc_call(
         # The header too: a proxy (the Next.js route) can end the call without parsing our error body.
         exc.headers = {**(exc.headers or {}), "X-Call-Id": key}
         raise
-    await live.update_meta(key, {"openai_call_id": openai_call_id})
+    await live.update_call(key, openai_call_id=openai_call_id)
     await live.add_event(
         key,
         call_event("webrtc_call_created", source="server", model=spec.model, openai_call_id=openai_call_id),

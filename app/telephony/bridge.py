@@ -31,7 +31,15 @@ from app.calls.channel import (
     end_channel_call,
     reraise_swallowed_cancel,
 )
-from app.calls.owner import CallOwned, Command, EndCommand, HangupCommand, LostReason, call_owners
+from app.calls.owner import (
+    CallOwned,
+    Command,
+    EndCommand,
+    HangupCommand,
+    LostReason,
+    TransferCommand,
+    call_owners,
+)
 from app.calls.second_opinion import EXTRAS_KEY as SECOND_OPINION_KEY
 from app.calls.service import OrgContext
 from app.calls.slots import slot_kept
@@ -111,12 +119,14 @@ class PhoneBridge:
             self._finished.set()
 
     async def _on_command(self, command: Command) -> None:
+        if isinstance(command, TransferCommand):
+            self.agent.queue("transfer")  # the agent decides: the hand-off line, then the transfer
+            return
         if isinstance(command, HangupCommand):
-            await self.hang_up()
-            self._set_end(command.reason)
+            await self.hang_up(command.reason)
         elif isinstance(command, EndCommand):
             self._set_end(command.reason or "ended", command.status)
-        else:  # transfer: the agent's path (not wired in this sketch); supersede: not for phone calls
+        else:  # supersede: not for phone calls
             return
         self._stop_requested.set()
 
@@ -184,7 +194,9 @@ class PhoneBridge:
         except TwilioRestFailed as exc:
             raise TransferFailed() from exc
 
-    async def hang_up(self) -> None:
+    async def hang_up(self, reason: str) -> None:
+        # Before the REST call: Twilio's stop for this hang-up may arrive before its answer.
+        self._set_end(reason)
         calls = self.runtime.calls
         if calls is not None:
             # If this fails, closing the stream ends the call too: no verb follows </Connect>.
@@ -244,9 +256,12 @@ class PhoneBridge:
                 self._end_upstream("upstream_closed")
 
     async def _on_twilio_event(self, text: str) -> None:
-        event = protocol.parse(text)
+        name = protocol.mark_name(text)  # the echo of a mark per relayed chunk: sliced, not parsed
+        event = protocol.parse(text) if name is None else None
         if isinstance(event, protocol.Mark):
-            for line in self.playback.on_mark(event.mark.name):
+            name = event.mark.name
+        if name is not None:
+            for line in self.playback.on_mark(name):
                 self.agent.queue("turn", "agent", line)
         elif isinstance(event, protocol.Stop):
             self.end("caller_hung_up")

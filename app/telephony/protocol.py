@@ -1,8 +1,9 @@
 """Twilio Media Streams messages: typed inbound events, plus the hot-path helpers that avoid parsing audio.
 
 Inbound `media` frames (50 a second per call) are recognised by prefix and their payload sliced out, since
-a JSON string's raw body can be embedded unchanged in another JSON string. Everything else is parsed
-into the typed models; unknown events come back as None and are skipped.
+a JSON string's raw body can be embedded unchanged in another JSON string; echoed marks (one per relayed
+chunk) have their name sliced the same way. Everything else is parsed into the typed models; unknown events
+come back as None and are skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 MEDIA_PREFIX = '{"event":"media"'
 _PAYLOAD_KEY = '"payload":"'
 _PAYLOAD_SKIP = len(_PAYLOAD_KEY)
+MARK_PREFIX = '{"event":"mark"'
+_NAME_KEY = '"name":"'
+_NAME_SKIP = len(_NAME_KEY)
 STREAM_SID_RE = re.compile(r"^[A-Za-z0-9]{2,64}$")
 
 
@@ -93,6 +97,22 @@ def inbound_payload(raw: str) -> str | None:
     start += _PAYLOAD_SKIP
     end = raw.find('"', start)
     return raw[start:end] if end > start else None
+
+
+def mark_name(raw: str) -> str | None:
+    """The name of an echoed `mark` by slicing (Twilio echoes one per relayed audio chunk); None if `raw`
+    is not a compact mark or the name holds an escape (then `parse` reads it properly)."""
+    if not raw.startswith(MARK_PREFIX):
+        return None
+    start = raw.find(_NAME_KEY, len(MARK_PREFIX))
+    if start < 0:
+        return None
+    start += _NAME_SKIP
+    end = raw.find('"', start)
+    if end < 0:
+        return None
+    name = raw[start:end]
+    return name if "\\" not in name else None
 
 
 def media(stream_sid: str, payload: str) -> str:

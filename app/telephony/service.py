@@ -148,14 +148,12 @@ async def _forward_after_hours(
 ) -> str:
     """Dial the on-call person directly; the call record is written now (nothing else happens in it)."""
     live = state.live_store
-    await live.update_meta(
+    await live.update_call(
         call_id,
-        {
-            "escalated": "1",
-            "escalation_reason": "after hours: forwarded to the escalation phone",
-            "status": "ending",
-            "end_reason": "after_hours_forwarded",
-        },
+        escalated=True,
+        escalation_reason="after hours: forwarded to the escalation phone",
+        status="ending",
+        end_reason="after_hours_forwarded",
     )
     await live.add_event(call_id, _event("forwarded", now, policy="forward_to_escalation"))
     try:
@@ -181,15 +179,16 @@ async def _answer_again(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _REPEAT_WAIT_SECONDS
     forwards = _forwards(org, is_open=open_state(org.config, now).is_open)
-    meta = await live.get_meta(call_id)
-    while meta is None and not forwards and loop.time() < deadline:
+    fields = ("status", "end_reason")
+    live_call = await live.get_call(call_id, fields)
+    while live_call is None and not forwards and loop.time() < deadline:
         # The first webhook may still be creating the call.
         await asyncio.sleep(0.05)
-        meta = await live.get_meta(call_id)
+        live_call = await live.get_call(call_id, fields)
     log.info("voice_webhook_repeated", extra={"call": call_id})
-    if meta is not None and meta.get("status") == "active":
+    if live_call is not None and live_call.status == "active":
         return await _stream_twiml(state, runtime, org=org, call_id=call_id)
-    if forwards or (meta is not None and meta.get("end_reason") == "after_hours_forwarded"):
+    if forwards or (live_call is not None and live_call.end_reason == "after_hours_forwarded"):
         return dial_escalation(runtime, org)
     return twiml.say_and_hang_up("Goodbye.")
 
@@ -224,7 +223,7 @@ async def record_stream_status(
     call_id = await state.live_store.lookup_external_id(EXTERNAL_KIND, call_sid)
     log.info("stream_status", extra={"call": call_id, "stream_event": stream_event})
     # Only while the call is live: an event for a stored call would leave an orphan live key behind.
-    if call_id is not None and await state.live_store.get_meta(call_id) is not None:
+    if call_id is not None and await state.live_store.get_call(call_id, ("org_id",)) is not None:
         data: dict[str, object] = {"event": stream_event}
         if stream_error:
             data["error"] = stream_error[:200]

@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import datetime
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import tracing
 from app.calls.channel import end_channel_call
+from app.calls.live_call import LiveCall
 from app.calls.service import OrgContext, session_spec, utcnow
 from app.errors import AppError
 from app.logging import call_id_var, org_id_var
@@ -47,14 +47,15 @@ class _NoStart(Exception):
 async def serve_stream(
     ws: WebSocket, *, state: AppState, runtime: TelephonyRuntime, call_id: str, token: str
 ) -> None:
-    meta = await _authorize(ws, state=state, runtime=runtime, call_id=call_id, token=token)
-    if meta is None:
+    live_call = await _authorize(ws, state=state, runtime=runtime, call_id=call_id, token=token)
+    if live_call is None:
         return
     call_id_var.set(call_id)
-    org_id_var.set(meta["org_id"])
-    started_at = datetime.fromisoformat(meta["started_at"])
+    org_id_var.set(str(live_call.org_id))
+    started_at = live_call.started_at
+    twilio_call_sid = live_call.twilio_call_sid or ""
     prewarmed = runtime.claim(call_id)
-    org = prewarmed.org if prewarmed is not None else await _load_org(state, meta["org_id"])
+    org = prewarmed.org if prewarmed is not None else await _load_org(state, live_call.org_id)
     if org is None:
         await ws.close(POLICY_VIOLATION)
         return
@@ -71,7 +72,7 @@ async def serve_stream(
         await ws.accept()
         start = await _read_start(ws)
         valid_sid = protocol.STREAM_SID_RE.match(start.stream_sid) is not None
-        if not valid_sid or start.start.call_sid != meta["twilio_call_sid"]:
+        if not valid_sid or start.start.call_sid != twilio_call_sid:
             log.warning("stream_rejected", extra={"why": "start_mismatch"})
             await ws.close(POLICY_VIOLATION)
             mismatch = True
@@ -87,7 +88,7 @@ async def serve_stream(
         # The call's single-use token is spent, so its real stream can never connect: end the call now
         # (the caller hears the apology) rather than leave it live until the sweeper takes it.
         await state.live_store.add_event(call_id, _event("stream_start_mismatch"))
-        await actions.apologize(runtime, org, meta["twilio_call_sid"])
+        await actions.apologize(runtime, org, twilio_call_sid)
         await end_channel_call(state, org, call_id, reason="stream_start_mismatch", status="failed")
         return
     call_sid = start.start.call_sid
@@ -112,29 +113,32 @@ async def serve_stream(
 
 async def _authorize(
     ws: WebSocket, *, state: AppState, runtime: TelephonyRuntime, call_id: str, token: str
-) -> dict[str, str] | None:
-    """The live call's meta if the upgrade is Twilio's and carries this call's unused token; else the
+) -> LiveCall | None:
+    """The live phone call if the upgrade is Twilio's and carries this call's unused token; else the
     socket is closed with 1008 before it is accepted (nothing is opened upstream for it)."""
     url = runtime.signatures.ws_url(STREAM_PATH.format(call_id=call_id, token=token))
     why = None
-    meta = None
+    live_call = None
     if not runtime.signatures.valid(url, {}, ws.headers.get(SIGNATURE_HEADER)):
         why = "signature"
     elif await state.live_store.take_token(stream_token_key(call_id, token)) != call_id:
         why = "token"
     else:
-        meta = await state.live_store.get_meta(call_id)
-        if meta is None or meta.get("channel") != "phone":
-            why, meta = "call_not_live", None
+        try:
+            live_call = await state.live_store.get_call(call_id, ("channel", "started_at", "twilio_call_sid"))
+        except ValueError:  # unreadable: not a call this stream can run
+            live_call = None
+        if live_call is None or live_call.channel != "phone":
+            why, live_call = "call_not_live", None
     if why is not None:
         log.warning("stream_rejected", extra={"why": why})
         await ws.close(POLICY_VIOLATION)
-    return meta
+    return live_call
 
 
-async def _load_org(state: AppState, org_id: str) -> OrgContext | None:
+async def _load_org(state: AppState, org_id: uuid.UUID) -> OrgContext | None:
     async with state.session_factory() as session:
-        row = await OrgRepository(session).get(uuid.UUID(org_id))
+        row = await OrgRepository(session).get(org_id)
     return OrgContext.build(row.id, row.name, row.config, row.config_version) if row is not None else None
 
 

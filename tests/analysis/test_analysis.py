@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from app.analysis import prompt
+from app.analysis import jobs, prompt
 from app.analysis.jobs import Analyzer
 from app.settings import OpenAISettings
-from database.models import CallAnalysis, Organization
+from database.models import CallAnalysis, Organization, OutboxEvent
 from tests.calls.conftest import Org, end, say, start
 from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.openai_responses import API_KEY, FakeResponses
@@ -285,3 +285,23 @@ def test_reconcile_names_added_different_and_missing_fields() -> None:
         "different": ["b"],
         "missing": ["c"],
     }
+
+
+async def test_analyzers_wake_on_a_queued_job_not_on_every_outbox_commit(keyed_app: RunningApp) -> None:
+    # A call start writes `call.started` to the outbox; a claim per such commit cost every mint a
+    # transaction. Only the finalize that queued the job wakes the analyzers.
+    api = keyed_app.client
+    org = Org(*await create_org_with_key(api))
+    wake = asyncio.Event()
+    jobs.add_waker(wake)
+    try:
+        call_id = await start(api, org)
+        async with keyed_app.state.session_factory() as session:
+            started = await session.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.call_id == uuid.UUID(call_id))
+            )
+        assert started == 1 and not wake.is_set()
+        assert (await end(api, org, call_id)).status_code == 200
+        assert wake.is_set()
+    finally:
+        jobs.remove_waker(wake)

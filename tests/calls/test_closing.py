@@ -31,7 +31,8 @@ def _turn(text: str) -> dict[str, object]:
 
 
 async def _closing_call(store: LiveStore) -> str:
-    assert await store.create_call("c1", {"org_id": "o1", "channel": "browser"}, started=time.time())
+    meta = {"org_id": "00000000-0000-4000-8000-0000000000c1", "channel": "browser"}
+    assert await store.create_call("c1", meta, started=time.time())
     assert await store.append_turns("c1", [_turn("before")]) == [0]
     assert await store.begin_close("c1")
     return "c1"
@@ -42,7 +43,7 @@ async def test_closing_call_refuses_every_write(store: LiveStore) -> None:
     with pytest.raises(CallEnding):
         await store.append_turns(call_id, [_turn("late")])
     with pytest.raises(CallEnding):
-        await store.update_meta(call_id, {"urgency": "urgent"})
+        await store.update_call(call_id, urgency="urgent")
     with pytest.raises(CallEnding):
         await store.set_intake(call_id, {"data": {}})
     with pytest.raises(CallEnding):
@@ -76,6 +77,6 @@ async def test_finalize_failures_are_counted_on_the_call(store: LiveStore) -> No
     assert await store.record_finalize_failure(call_id) == 1
     assert await store.record_finalize_failure(call_id) == 2
     await store.defer_finalize(call_id, 123.5)
-    meta = await store.get_meta(call_id)
-    assert meta is not None and meta["finalize_failures"] == "2" and float(meta["finalize_retry_at"]) == 123.5
+    call = await store.get_call(call_id, ("finalize_failures", "finalize_retry_at"))
+    assert call is not None and (call.finalize_failures, call.finalize_retry_at) == (2, 123.5)
     assert await store.record_finalize_failure("nope") == 0

@@ -84,3 +84,13 @@ async def test_touch_marks_activity_only(store: LiveStore) -> None:
     assert after.channel == "phone"
     assert await store.list_stale(idle_before=time.time() - 60, started_before=0) == []
     assert not await store.touch("missing")
+
+
+def test_salvage_keeps_what_decodes_of_a_meta_that_is_not_a_call() -> None:
+    meta = {**_call(escalated=True, urgency="emergency").to_meta(), "config_version": "not-a-number"}
+    meta["org_id"] = "not-a-uuid"
+    with pytest.raises(ValueError):
+        LiveCall.from_meta(meta)
+    kept = LiveCall.salvage(meta)
+    assert (kept.escalated, kept.urgency, kept.channel) == (True, "emergency", "phone")
+    assert (kept.config_version, kept.org_id) == (0, uuid.UUID(int=0))

@@ -26,22 +26,34 @@ async def store(
     await live.close()
 
 
+ORG = "00000000-0000-4000-8000-0000000000a1"
+
+
 def _meta(**extra: str) -> dict[str, str]:
-    return {"org_id": "org-1", "channel": "browser", "status": "active", **extra}
+    """A call as the store keeps it (its strings), for the raw create_call."""
+    return {
+        "org_id": ORG,
+        "channel": "browser",
+        "status": "active",
+        "started_at": "2026-12-01T09:00:00+00:00",
+        "config_version": "3",
+        "prompt_hash": "sha256:abc",
+        **extra,
+    }
 
 
 async def test_create_call_once(store: LiveStore) -> None:
     assert await store.create_call("c1", _meta(), started=time.time())
     assert not await store.create_call("c1", _meta(status="other"), started=time.time())
-    meta = await store.get_meta("c1")
-    assert meta is not None and meta["status"] == "active"
+    call = await store.get_call("c1")
+    assert call is not None and call.status == "active"
 
 
 async def test_unknown_call_reads_as_none(store: LiveStore) -> None:
-    assert await store.get_meta("nope") is None
+    assert await store.get_call("nope") is None
     assert await store.snapshot("nope") is None
     assert await store.append_turns("nope", [{"speaker": "caller", "text": "hi"}]) is None
-    assert not await store.update_meta("nope", {"status": "ended"})
+    assert not await store.update_call("nope", status="ended")
 
 
 async def test_append_turns_assigns_seq_and_ignores_repeats(store: LiveStore) -> None:
@@ -97,7 +109,7 @@ async def test_intake_events_and_meta_round_trip(store: LiveStore) -> None:
     await store.set_intake("c1", {"data": {"caller_name": "Ana"}, "urgency": "routine"})
     await store.add_event("c1", {"type": "call_started", "at": "t0"})
     await store.add_event("c1", {"type": "escalated", "at": "t1"})
-    assert await store.update_meta("c1", {"status": "ending", "escalated": "1"})
+    assert await store.update_call("c1", status="ending", escalated=True)
     snapshot = await store.snapshot("c1")
     assert snapshot is not None
     assert snapshot.intake == {"data": {"caller_name": "Ana"}, "urgency": "routine"}
@@ -105,10 +117,10 @@ async def test_intake_events_and_meta_round_trip(store: LiveStore) -> None:
     assert snapshot.meta["status"] == "ending" and snapshot.meta["escalated"] == "1"
 
 
-async def test_update_meta_refuses_unknown_fields(store: LiveStore) -> None:
+async def test_update_call_refuses_store_kept_fields(store: LiveStore) -> None:
     await store.create_call("c1", _meta(), started=time.time())
     with pytest.raises(ValueError, match="next_seq"):
-        await store.update_meta("c1", {"next_seq": "0"})
+        await store.update_call("c1", next_seq=0)
 
 
 async def test_tool_call_claimed_once(store: LiveStore) -> None:
@@ -121,7 +133,7 @@ async def test_list_stale_finds_idle_and_old_calls(store: LiveStore) -> None:
     now = time.time()
     await store.create_call("old", _meta(), started=now - 10_000)
     await store.create_call("fresh", _meta(), started=now)
-    await store.update_meta("old", {"status": "active"})  # activity now, but started long ago
+    await store.update_call("old", status="active")  # activity now, but started long ago
     await store.create_call("idle", _meta(), started=now - 500)
     stale = await store.list_stale(idle_before=now - 300, started_before=now - 3600)
     assert set(stale) == {"old", "idle"}
@@ -180,13 +192,21 @@ async def test_redis_keys_of_one_call_share_a_hash_tag(redis_url: str, redis_cli
         await store.close()
 
 
-async def test_get_meta_reads_only_asked_fields(store: LiveStore) -> None:
-    await store.create_call("c1", _meta(), started=time.time())
-    assert await store.get_meta("c1", ("org_id", "status", "missing")) == {
-        "org_id": "org-1",
-        "status": "active",
-    }
-    assert await store.get_meta("nope", ("org_id",)) is None
+async def test_get_call_reads_only_asked_fields(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(caller_name="Ana", escalated="1"), started=time.time())
+    call = await store.get_call("c1", ("status", "escalated"))
+    assert call is not None and (str(call.org_id), call.status, call.escalated) == (ORG, "active", True)
+    # Not read: the defaults, never the stored values.
+    assert (call.caller_name, call.channel, call.config_version) == (None, "", 0)
+    assert await store.get_call("nope", ("status",)) is None
+
+
+async def test_unreadable_field_fails_only_the_reads_that_ask_for_it(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(config_version="not-a-number"), started=time.time())
+    with pytest.raises(ValueError):
+        await store.get_call("c1")
+    call = await store.get_call("c1", ("status",))
+    assert call is not None and call.status == "active"
 
 
 async def test_create_call_stores_first_events(store: LiveStore) -> None:
@@ -198,5 +218,6 @@ async def test_create_call_stores_first_events(store: LiveStore) -> None:
 async def test_meta_reports_next_seq(store: LiveStore) -> None:
     await store.create_call("c1", _meta(), started=time.time())
     await store.append_turns("c1", [{"speaker": "caller", "text": "a"}, {"speaker": "agent", "text": "b"}])
-    meta = await store.get_meta("c1")
-    assert meta is not None and meta["next_seq"] == "2"
+    call = await store.get_call("c1")
+    selected = await store.get_call("c1", ("next_seq",))
+    assert call is not None and selected is not None and call.next_seq == selected.next_seq == 2

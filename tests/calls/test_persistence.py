@@ -84,7 +84,7 @@ async def test_sweeper_abandons_idle_calls_only(client: httpx.AsyncClient, app: 
     settings = app.settings.calls
     now = time.time() + settings.idle_timeout_seconds + 1
     # The busy call shows activity "now" (in the future clock), the idle one does not.
-    await app.state.live_store.update_meta(busy, {"status": "active"})
+    await app.state.live_store.update_call(busy, status="active")
     redis = app.state.live_store._r  # the activity index is the store's; set the busy call's score to `now`
     await redis.zadd("calls:activity", {busy: now})
     assert await sweep_once(app.state, now=now) == 1

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.calls.live_store import LiveStore
 from app.calls.sweeper import sweep_once
 from app.errors import is_database_outage
 from app.settings import CallSettings
@@ -64,24 +65,25 @@ def _vendor_turn(text_: str) -> dict[str, Any]:
     return {"speaker": "caller", "text": text_, "at": datetime.now(UTC).isoformat(), "seq": None}
 
 
+async def corrupt(live: LiveStore, call_id: str, **raw: str) -> None:
+    """Fault injection: strings no typed write can produce, as a bug or an old release would leave them."""
+    assert await live._write_meta(call_id, raw)
+
+
 async def _poisoned_calls(app: RunningApp, org: Org) -> dict[str, str]:
     """One live call per trigger, all of one org."""
     client, live = app.client, app.state.live_store
     calls = {name: await start(client, org) for name in ("nul_text", "nul_meta", "long_sid", "dup_sid")}
     await live.append_turns(calls["nul_text"], [_vendor_turn("my\x00 tooth\x07 hurts\tbadly\nnow")])
-    await live.update_meta(
-        calls["nul_meta"],
-        {
-            "caller_name": "Ana\x00",
-            "metadata": orjson.dumps({"note\x00": "a\x00b", "n": [1, "\x01"]}).decode(),
-        },
+    await live.update_call(
+        calls["nul_meta"], caller_name="Ana\x00", metadata={"note\x00": "a\x00b", "n": [1, "\x01"]}
     )
-    await live.update_meta(calls["long_sid"], {"channel": "phone", "twilio_call_sid": "CA" + "f" * 200})
+    await live.update_call(calls["long_sid"], channel="phone", twilio_call_sid="CA" + "f" * 200)
     # A replayed webhook after the CallSid binding expired: a second call holding a stored call's CallSid.
     first = await start(client, org)
-    await live.update_meta(first, {"channel": "phone", "twilio_call_sid": SID})
+    await live.update_call(first, channel="phone", twilio_call_sid=SID)
     assert (await end(client, org, first)).status_code == 200
-    await live.update_meta(calls["dup_sid"], {"channel": "phone", "twilio_call_sid": SID})
+    await live.update_call(calls["dup_sid"], channel="phone", twilio_call_sid=SID)
     await live.append_turns(calls["dup_sid"], [_vendor_turn("hello again")])
     return calls
 
@@ -92,7 +94,7 @@ async def test_sweep_finalizes_each_poisoned_call_and_other_orgs_calls_in_one_pa
     other_org = Org(*await create_org_with_key(client))
     poisoned = await _poisoned_calls(app3, poisoned_org)
     broken = await start(client, poisoned_org)
-    await app3.state.live_store.update_meta(broken, {"config_version": "not-a-number"})
+    await corrupt(app3.state.live_store, broken, config_version="not-a-number")
     healthy = [await start(client, other_org) for _ in range(3)]
     for call_id in healthy:
         await say(client, other_org, call_id, ("caller", "hello"))
@@ -127,7 +129,7 @@ async def test_failing_call_is_quarantined_after_max_attempts_without_stopping_t
     other = Org(*await create_org_with_key(client))
     broken = await start(client, org)
     await say(client, org, broken, ("caller", "my name is Ana"))
-    await app3.state.live_store.update_meta(broken, {"config_version": "not-a-number"})
+    await corrupt(app3.state.live_store, broken, config_version="not-a-number")
 
     for attempt in range(3):
         healthy = await start(client, other)
@@ -180,7 +182,7 @@ async def test_end_of_call_with_a_broken_snapshot_is_500_not_503(app3: RunningAp
     client = app3.client
     org = Org(*await create_org_with_key(client))
     call_id = await start(client, org)
-    await app3.state.live_store.update_meta(call_id, {"config_version": "not-a-number"})
+    await corrupt(app3.state.live_store, call_id, config_version="not-a-number")
     response = await end(client, org, call_id)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"

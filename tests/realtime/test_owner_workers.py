@@ -15,7 +15,7 @@ from simulator.realtime import FakeRealtime
 from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import key_headers
-from tests.realtime.test_sideband import API_KEY, org_key, started, stored
+from tests.realtime.test_sideband import API_KEY, detail, events_of, org_key, started, stored, system_lines
 
 
 @pytest.fixture
@@ -62,3 +62,25 @@ async def test_rest_end_on_the_other_worker_ends_the_browser_call_on_its_owner(
     assert owner_left
     assert body["end_reason"] == "browser_hung_up"
     assert [e["type"] for e in body["events"]].count("call_ended") == 1
+
+
+async def test_transfer_asked_on_the_other_worker_promises_the_browser_caller_a_call_back(
+    settings: Settings, fake: tuple[FakeRealtime, LoopbackServer]
+) -> None:
+    realtime = fake[0]
+    async with run_app(settings) as owner, run_app(settings) as other:
+        require_owners(owner, other)
+        key = await org_key(owner.client)
+        call_id, conn = await started(owner.client, realtime, key)
+
+        response = await other.client.post(f"/api/calls/{call_id}/transfer", headers=key_headers(key))
+        await conn.wait_for(lambda: len(system_lines(conn)) == 1)
+        body = await detail(other.client, key, call_id)
+
+    assert response.status_code == 202, response.text
+    assert response.json() == {"call_id": call_id, "transfer": "callback"}
+    # The owner's agent: no transfer on a browser call, a call back promised and recorded.
+    [line] = system_lines(conn)
+    assert "call them back" in line and "connecting" not in line
+    assert body["live"] and realtime.hangups == []
+    assert [e["data"]["transfer"] for e in events_of(body, "transfer_requested")] == ["callback"]

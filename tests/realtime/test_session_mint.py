@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from app.settings import OpenAISettings
+from database.models import OutboxEvent
 from simulator.realtime import FakeRealtime
 from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
@@ -229,3 +232,32 @@ async def test_api_key_never_logged_or_returned(
     rendered = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert API_KEY not in rendered and API_KEY not in failed.text and API_KEY not in ok.text
     assert "openai_mint_failed" in rendered
+
+
+async def _started_rows(running: RunningApp, call_id: str) -> int:
+    async with running.state.session_factory() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.call_id == uuid.UUID(call_id), OutboxEvent.type == "call.started")
+        )
+    return int(count or 0)
+
+
+async def test_mint_answers_after_the_call_started_row_is_committed(minting: RunningApp) -> None:
+    # The row is written beside the OpenAI round trip, not before it; the answer still waits for it.
+    _, key = await create_org_with_key(minting.client)
+    response = await _mint(minting.client, key)
+    assert response.status_code == 201
+    assert await _started_rows(minting, response.json()["call_id"]) == 1
+
+
+async def test_failed_mint_still_commits_the_call_started_row(
+    minting: RunningApp, fake: tuple[FakeRealtime, LoopbackServer]
+) -> None:
+    _, key = await create_org_with_key(minting.client)
+    fake[0].fail_next(400, {"error": {"code": "unknown_parameter", "message": "x"}})
+    response = await _mint(minting.client, key)
+    assert response.status_code == 502
+    call_id = response.json()["error"]["details"]["call_id"]
+    assert await _started_rows(minting, call_id) == 1

@@ -352,3 +352,26 @@ async def test_detection_records_one_escalation_on_every_path(
         ]
         # One detection (its own source: which part of the detector fired), one escalation write.
         assert story == [("detection", "escalated"), ("escalated", "detection")]
+
+
+async def test_agent_end_call_keeps_its_reason_and_hangs_up_when_an_end_arrives_during_a_slow_hang_up(
+    app: RunningApp, realtime: FakeRealtime
+) -> None:
+    key = await org_key(app.client)
+    call_id, conn = await started(app.client, realtime, key)
+    realtime.hangup_delay_ms = 1500
+    goodbye = AudioReply("Goodbye.", 100)
+    await conn.caller_says(
+        "Thanks", FunctionCall("end_call", {"reason": "done"}, call_id="call_end", then_audio=goodbye)
+    )
+    async with asyncio.timeout(5):
+        while not realtime.hangup_requests:  # the agent's hang-up is in flight
+            await asyncio.sleep(0.01)
+    end = {"call_id": call_id, "reason": "browser_hung_up"}
+    response = await app.client.post("/api/call/end", json=end, headers=key_headers(key))
+    body = await stored(app.client, key, call_id)
+
+    assert response.status_code == 200, response.text
+    # The agent decided first; the end that cut its hang-up short did not leave OpenAI's side up.
+    assert body["end_reason"] == "agent_end_call"
+    assert realtime.hangups == [conn.call.id] and conn.call.hung_up

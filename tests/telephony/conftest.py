@@ -111,10 +111,19 @@ class PhoneRig:
         """The call once finalized into PostgreSQL."""
         async with asyncio.timeout(timeout):
             while True:
-                detail = await self.call_detail(call_id, key)
+                response = await self.client.get(
+                    f"/api/calls/{call_id}", headers=key_headers(key or self.key)
+                )
+                # Fifty callers polling at once can find the pool busy with fifty finalizes: the API
+                # answers 503 database_unavailable ("retry shortly"), and a client retries, as here.
+                if response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable":
+                    await asyncio.sleep(0.1)
+                    continue
+                assert response.status_code == 200, response.text
+                detail: dict[str, Any] = response.json()
                 if not detail["live"]:
                     return detail
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.05)
 
     async def wait_turns(self, call_id: str, count: int, timeout: float = 5.0) -> None:
         """Until the live call holds `count` transcript lines."""

@@ -9,10 +9,13 @@ import pytest
 from app.calls.owner import EXTRAS_KEY, call_owners
 from tests.conftest import RunningApp, run_app
 from tests.fakes.twilio import FakeTwilioCaller
+from tests.fixtures.factories import key_headers
 from tests.telephony.conftest import (
+    ESCALATION_PHONE,
     GREETING,
     PUBLIC,
     TOKEN,
+    PhoneCall,
     PhoneRig,
     RigFactory,
     events_of,
@@ -85,3 +88,39 @@ async def test_status_callback_on_the_other_worker_after_the_owner_ended_changes
     assert {**again, "analysis": None} == {**stored, "analysis": None}
     assert again["end_reason"] == "caller_hung_up"
     assert len(events_of(again, "call_ended")) == 1
+
+
+async def test_transfer_asked_on_the_other_worker_transfers_the_call_on_its_owner(
+    rig_factory: RigFactory,
+) -> None:
+    async with (
+        rig_factory(behaviour=quick_behaviour(respond_every_ms=100)) as rig,
+        run_app(rig.app.settings) as other,
+    ):
+        require_owners(rig.app, other)
+        call = await rig.place_call()  # the bridge, so the agent, runs on rig.app
+        await greeting_heard(call.stream)
+        response = await other.client.post(
+            f"/api/calls/{call.call_id}/transfer", headers=key_headers(rig.key)
+        )
+        update = await rig.rest.wait_for_update()
+        await call.stream.wait_closed()
+        stored = await rig.stored(call.call_id)
+
+    assert response.status_code == 202, response.text
+    assert response.json() == {"call_id": call.call_id, "transfer": "live"}
+    # The owner's agent asked for the hand-off line, then had Twilio dial the escalation phone.
+    handoff = [
+        event["item"]["content"][0]["text"]
+        for event in call.conn.received("conversation.item.create")
+        if event["item"].get("role") == "system"
+    ]
+    assert len(handoff) == 1 and "connecting them with a person now" in handoff[0]
+    assert update.call_sid == caller_sid(call) and update.twiml_dial_number() == ESCALATION_PHONE
+    assert (stored["status"], stored["end_reason"]) == ("completed", "escalated_transfer")
+    assert [e["data"]["transfer"] for e in events_of(stored, "transfer_requested")] == ["live"]
+    assert len(events_of(stored, "transferred")) == 1
+
+
+def caller_sid(call: PhoneCall) -> str:
+    return call.stream.call_sid

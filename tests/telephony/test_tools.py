@@ -179,3 +179,20 @@ async def test_repeated_tool_call_id_is_applied_and_answered_once(rig: PhoneRig)
 
     assert len(outputs(call)) == 1
     assert len(events_of(detail, "intake_completed")) == 1
+
+
+async def test_end_call_keeps_its_reason_when_twilio_stops_the_stream_before_the_hang_up_answers(
+    rig_factory: RigFactory,
+) -> None:
+    end = FunctionCall("end_call", {"reason": "caller is done"}, call_id="call_x2", then_audio=GOODBYE)
+    async with rig_factory(behaviour=quick_behaviour(respond_every_ms=100)) as rig:
+        call = await rig.place_call()
+        rig.rest.delay_ms = 1000  # real Twilio: the stop of the hung-up stream can beat the REST answer
+        await caller_turn(call, end)
+        async with asyncio.timeout(5):
+            while not any(r.params.get("Status") == "completed" for r in rig.rest.requests):
+                await asyncio.sleep(0.01)
+        await call.stream.stop()
+        stored = await rig.stored(call.call_id)
+
+    assert (stored["status"], stored["end_reason"]) == ("completed", "agent_end_call")

@@ -80,18 +80,18 @@ async def test_voice_webhook_answers_disclosure_then_signed_stream(rig: PhoneRig
     assert spec.url.startswith(prefix) and "?" not in spec.url
     assert len(spec.url.removeprefix(prefix)) >= 40  # an unguessable token in the path
     assert stream.get("statusCallback") == PUBLIC + "/twilio/stream-status"
-    meta = await rig.app.state.live_store.get_meta(call_id)
-    assert meta["channel"] == "phone" and meta["status"] == "active"
-    assert meta["twilio_call_sid"] == caller.call_sid
-    assert meta["from_number"] == caller.from_number
+    call = await rig.app.state.live_store.get_call(call_id)
+    assert call is not None and call.channel == "phone" and call.status == "active"
+    assert call.twilio_call_sid == caller.call_sid
+    assert call.from_number == caller.from_number
 
 
 async def test_voice_webhook_from_non_e164_caller_stores_no_number(rig: PhoneRig) -> None:
     caller = rig.caller(from_number="client:anonymous")
     call_id, _ = await rig.answer(caller)
 
-    meta = await rig.app.state.live_store.get_meta(call_id)
-    assert meta["from_number"] == ""
+    call = await rig.app.state.live_store.get_call(call_id)
+    assert call is not None and call.from_number is None
 
 
 async def test_voice_webhook_repeated_for_same_call_sid_answers_the_same_call(rig: PhoneRig) -> None:
