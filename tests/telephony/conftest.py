@@ -147,6 +147,7 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
         behaviour: Behaviour | None = None,
         calls: CallSettings | None = None,
         auth_token: str | None = TOKEN,
+        db_pool_size: int | None = None,
         **config: Any,
     ) -> AsyncIterator[PhoneRig]:
         fake = FakeRealtime(api_key="sk-simulator-not-openai", behaviour=behaviour or quick_behaviour())
@@ -163,6 +164,7 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
             ),
             public_base_url=PUBLIC,
             calls=calls or CallSettings(sweeper_enabled=False),
+            **({"db_pool_size": db_pool_size} if db_pool_size else {}),
         )
         app_server = LoopbackServer(create_app(settings))
         servers = (fake_server, rest_server, app_server)

@@ -50,7 +50,10 @@ async def _one_call(rig: PhoneRig, index: int) -> dict[str, Any]:
 
 
 async def test_fifty_concurrent_calls_keep_audio_and_transcripts_apart(rig_factory: RigFactory) -> None:
-    async with rig_factory(behaviour=quick_behaviour(respond_every_ms=200)) as rig:
+    # Fifty calls end within a few milliseconds here, each finalize a transaction, beside fifty pollers;
+    # this test is about keeping calls apart, so the pool is sized for the burst (the default's 2 s wait
+    # would defer some finalizes to a sweeper this rig does not run).
+    async with rig_factory(behaviour=quick_behaviour(respond_every_ms=200), db_pool_size=30) as rig:
         results = await asyncio.gather(*(_one_call(rig, i) for i in range(CALLS)))
 
     assert len({r["stored"]["call_id"] for r in results}) == CALLS
