@@ -7,13 +7,12 @@ the in-process dispatcher at once (no wait for its next poll).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -36,39 +35,63 @@ TEST_EVENT: Final = "webhook.test"
 # dispatcher in another process (python -m app.worker) is woken too; see Dispatcher._listen.
 NOTIFY_CHANNEL: Final = "callintake_outbox"
 
-_wakers: set[asyncio.Event] = set()
+# The payload of a NOTIFY sent when deliveries were made due directly (a redeliver, a test send): a
+# dispatcher woken by it claims even when its fan-out found no new event.
+DELIVERIES_CHANGED: Final = "deliveries"
+
+
+class Waker(Protocol):
+    """What a dispatcher registers: `deliveries` says a due delivery was written directly (not by fan-out)."""
+
+    def wake(self, *, deliveries: bool) -> None: ...
+
+
+_wakers: set[Waker] = set()
 _WAKE_FLAG = "callintake_outbox_wake"
 
 
-def add_waker(wake: asyncio.Event) -> None:
-    _wakers.add(wake)
+def add_waker(waker: Waker) -> None:
+    _wakers.add(waker)
 
 
-def remove_waker(wake: asyncio.Event) -> None:
-    _wakers.discard(wake)
+def remove_waker(waker: Waker) -> None:
+    _wakers.discard(waker)
 
 
-def wake_dispatchers() -> None:
-    for wake in list(_wakers):
-        wake.set()
+def wake_dispatchers(*, deliveries: bool = False) -> None:
+    for waker in list(_wakers):
+        waker.wake(deliveries=deliveries)
 
 
 def _on_commit(session: Session) -> None:
-    if session.info.pop(_WAKE_FLAG, None):
-        wake_dispatchers()
+    flag = session.info.pop(_WAKE_FLAG, None)
+    if flag is not None:
+        wake_dispatchers(deliveries=flag)
 
 
 def _on_rollback(session: Session) -> None:
     session.info.pop(_WAKE_FLAG, None)
 
 
-def wake_after_commit(session: AsyncSession) -> None:
-    """Wake the in-process dispatcher once this session commits (never on a rollback)."""
+def wake_after_commit(session: AsyncSession, *, deliveries: bool = False) -> None:
+    """Wake the in-process dispatchers once this session commits (never on a rollback)."""
     sync = session.sync_session
-    sync.info[_WAKE_FLAG] = True
+    sync.info[_WAKE_FLAG] = bool(sync.info.get(_WAKE_FLAG)) or deliveries
     if not event.contains(sync, "after_commit", _on_commit):
         event.listen(sync, "after_commit", _on_commit)
         event.listen(sync, "after_rollback", _on_rollback)
+
+
+async def deliveries_changed(session: AsyncSession) -> None:
+    """This transaction made a delivery due without an outbox insert of its own to fan out: tell every
+    dispatcher when it commits: in process through the wakers, on PostgreSQL also through a NOTIFY
+    (sent by PostgreSQL only on commit), so `python -m app.worker` claims it now, not at its next poll."""
+    wake_after_commit(session, deliveries=True)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": NOTIFY_CHANNEL, "payload": DELIVERIES_CHANGED},
+        )
 
 
 def message_id(event_id: uuid.UUID) -> str:

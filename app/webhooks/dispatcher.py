@@ -557,7 +557,7 @@ class Dispatcher:
         next_fan_out = 0.0
         recorders: set[asyncio.Task[None]] = set()
 
-        async def claim_more(count: int, woken: bool) -> list[Claimed] | None:
+        async def claim_more(count: int, woken: bool, direct: bool) -> list[Claimed] | None:
             nonlocal next_fan_out
             try:
                 made = self._made
@@ -565,9 +565,10 @@ class Dispatcher:
                     while await self.fan_out_once() >= self._settings.batch_size:
                         pass
                     next_fan_out = time.monotonic() + self._poll()
-                if woken and self._made == made and time.monotonic() < next_claim:
+                if woken and not direct and self._made == made and time.monotonic() < next_claim:
                     # Every outbox commit wakes us (a mint's call.started included); one that made no
-                    # delivery leaves nothing new to claim. None: the poll schedule stays as it was.
+                    # delivery, and made none due directly (a redeliver, a test send), leaves nothing
+                    # new to claim. None: the poll schedule stays as it was.
                     return None
                 return await self.claim(count)
             except Exception as exc:
@@ -593,10 +594,10 @@ class Dispatcher:
                 held = len(ready) + len(inflight)
                 can_claim = claiming is None and held <= concurrency
                 if can_claim and (wake.is_set() or time.monotonic() >= next_claim):
-                    woken = wake.is_set()
+                    woken, direct = wake.is_set(), wake.deliveries
                     wake.clear()
                     asked = min(self._settings.batch_size, concurrency + threshold - held)
-                    claiming = asyncio.create_task(claim_more(asked, woken))
+                    claiming = asyncio.create_task(claim_more(asked, woken, direct))
                     can_claim = False
                 if finished:
                     if not buffer:
@@ -659,7 +660,7 @@ class Dispatcher:
         except Exception as exc:
             self._log_failure(exc)  # their leases run out instead
 
-    async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _listen(self, wake: _Wake, stop: asyncio.Event) -> None:
         """PostgreSQL: LISTEN for committed outbox inserts from any process (the trigger of migration
         0007) and wake the loop; polling stays the fallback while the connection is down."""
         engine = self._sessions.kw.get("bind")
@@ -675,18 +676,18 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=_RELISTEN_SECONDS)
 
-    async def _listen_once(self, engine: AsyncEngine, wake: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _listen_once(self, engine: AsyncEngine, wake: _Wake, stop: asyncio.Event) -> None:
         lost = asyncio.Event()
 
-        def notified(*_: object) -> None:
-            wake.set()
+        def notified(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            wake.wake(deliveries=payload == outbox.DELIVERIES_CHANGED)
 
         async with engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
             driver.add_termination_listener(lambda _: lost.set())
             await driver.add_listener(outbox.NOTIFY_CHANNEL, notified)
-            wake.set()  # anything committed while nobody listened
+            wake.wake(deliveries=True)  # anything committed while nobody listened, redelivers too
             try:
                 await _first_of(stop, lost)
             finally:
@@ -720,15 +721,25 @@ async def _first_of(*events: asyncio.Event) -> None:
 
 
 class _Wake(asyncio.Event):
-    """The outbox's waker for this dispatcher: remembers the wake and kicks the loop."""
+    """The outbox's waker for this dispatcher: remembers the wake (and whether a delivery was made due
+    directly, which fan-out cannot see) and kicks the loop."""
 
     def __init__(self, kick: asyncio.Event) -> None:
         super().__init__()
         self._kick = kick
+        self.deliveries = False
+
+    def wake(self, *, deliveries: bool) -> None:
+        self.deliveries = self.deliveries or deliveries
+        self.set()
 
     def set(self) -> None:
         super().set()
         self._kick.set()
+
+    def clear(self) -> None:
+        super().clear()
+        self.deliveries = False
 
 
 async def _drain(response: aiohttp.ClientResponse) -> None:

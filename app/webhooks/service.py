@@ -181,7 +181,7 @@ async def redeliver(session: AsyncSession, *, org_id: uuid.UUID, delivery_id: uu
     delivery.next_attempt_at = now
     delivery.updated_at = now
     await session.flush()
-    outbox.wake_after_commit(session)
+    await outbox.deliveries_changed(session)
     attempts = await repo.attempts_for([delivery.id])
     return delivery_view(delivery, [Attempt.model_validate(a) for a in attempts.get(delivery.id, [])])
 
@@ -224,7 +224,7 @@ async def send_test(session: AsyncSession, *, org_id: uuid.UUID, endpoint_id: uu
             updated_at=now,
         )
     )
-    outbox.wake_after_commit(session)
+    await outbox.deliveries_changed(session)
     delivery = await WebhookRepository(session, org_id).get_delivery(delivery_id)
     assert delivery is not None
     return delivery

@@ -1,9 +1,14 @@
 """A dispatcher hears of an outbox commit made by another process at once (PostgreSQL NOTIFY), not at its
-next poll."""
+next poll; a redeliver or a test send (deliveries made due with no new event to fan out) wakes it too,
+in process and in another one."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import uuid
 
 import httpx
@@ -14,6 +19,87 @@ from tests.calls.conftest import Org
 from tests.conftest import RunningApp
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import hook_settings, register
+from tests.webhooks.test_dispatch import deliveries
+from tests.webhooks.test_durability import ROOT
+
+RARELY = 60.0  # a poll this far away never delivers within a test's wait
+
+
+async def insert_event_as_another_process(app: RunningApp, org: Org) -> None:
+    # Plain SQL, as another process would commit it: no in-process wake-up, only the trigger's NOTIFY.
+    async with app.state.session_factory() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO outbox_events (id, organization_id, type, data, created_at)"
+                " VALUES (:id, :org, 'call.ended', '{}', now())"
+            ),
+            {"id": uuid.uuid4(), "org": org.id},
+        )
+
+
+async def test_send_and_redeliver_wake_an_idle_dispatcher_in_process(
+    hooks_app: RunningApp, api: httpx.AsyncClient, org: Org, receiver: WebhookReceiver
+) -> None:
+    hook = await register(api, org, receiver.url, ["intake.completed"])
+    dispatcher = Dispatcher(hooks_app.state.session_factory, hook_settings(poll_interval_seconds=RARELY))
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await asyncio.sleep(1.0)  # the first poll is behind it; the next one is a minute away
+        sent = await api.post(f"/api/org/webhooks/{hook['id']}/test", headers=org.headers)
+        assert sent.status_code == 202
+        await receiver.wait_for(1, timeout=10)
+        [item] = await deliveries(api, org, hook["id"])
+        again = await api.post(f"/api/org/webhooks/deliveries/{item['id']}/redeliver", headers=org.headers)
+        assert again.status_code == 200
+        await receiver.wait_for(2, timeout=10)
+    finally:
+        stop.set()
+        await running
+    assert receiver.message_ids() == [sent.json()["message_id"]] * 2
+
+
+async def test_send_and_redeliver_wake_a_worker_process_polling_rarely(
+    hooks_app: RunningApp, api: httpx.AsyncClient, org: Org, receiver: WebhookReceiver, database_url: str
+) -> None:
+    hook = await register(api, org, receiver.url, ["call.ended", "intake.completed"])
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+        "WEBHOOK_POLL_INTERVAL_SECONDS": str(RARELY),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    worker = subprocess.Popen([sys.executable, "-m", "app.worker"], cwd=ROOT, env=env)
+    try:
+        # Until the worker listens, its first claim may be what delivers: keep committing events as
+        # another process would until one arrives, so what follows is heard only through NOTIFY.
+        inserted = 0
+        async with asyncio.timeout(30):
+            while not receiver.received:
+                await insert_event_as_another_process(hooks_app, org)
+                inserted += 1
+                with contextlib.suppress(TimeoutError):
+                    await receiver.wait_for(1, timeout=1.0)
+        await receiver.wait_for(inserted, timeout=10)
+        seen = len(receiver.received)
+        sent = await api.post(f"/api/org/webhooks/{hook['id']}/test", headers=org.headers)
+        assert sent.status_code == 202
+        await receiver.wait_for(seen + 1, timeout=10)
+        test_delivery = next(
+            item for item in await deliveries(api, org, hook["id"]) if item["event_type"] == "webhook.test"
+        )
+        again = await api.post(
+            f"/api/org/webhooks/deliveries/{test_delivery['id']}/redeliver", headers=org.headers
+        )
+        assert again.status_code == 200
+        await receiver.wait_for(seen + 2, timeout=10)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    assert receiver.message_ids()[seen:] == [sent.json()["message_id"]] * 2
 
 
 async def test_commit_from_another_process_wakes_a_dispatcher_polling_rarely(
