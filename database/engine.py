@@ -4,13 +4,20 @@ Every wait on PostgreSQL is bounded: connecting (`connect_timeout`), each comman
 (asyncpg's `command_timeout`, which also ends a wait on a blackholed link) and server-side
 (`statement_timeout`), and checking a connection out of the pool (`pool_timeout`). The app passes its
 settings; with no `command_timeout` (migrations, scripts) a command may run as long as it needs.
+
+A pooled connection is pinged before use only when it sat idle longer than `ping_idle_seconds`
+(SQLAlchemy's `pool_pre_ping` pings on every checkout: with asyncpg that is BEGIN, `;`, ROLLBACK,
+three round trips in front of every transaction). A connection that died while idle is replaced
+before anyone uses it; one that dies while in use fails that statement, and SQLAlchemy's disconnect
+handling then replaces every connection of the pool.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -21,8 +28,9 @@ def create_engine(
     connect_timeout: float = 10.0,
     command_timeout: float | None = None,
     pool_timeout: float = 30.0,
+    ping_idle_seconds: float = 2.0,
 ) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}  # no values in errors
+    kwargs: dict[str, Any] = {"hide_parameters": True}  # no values in errors
     if url.startswith("postgresql"):
         connect_args: dict[str, Any] = {"timeout": connect_timeout}
         if command_timeout is not None:
@@ -34,7 +42,31 @@ def create_engine(
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _enable_sqlite_foreign_keys(engine)
+    else:
+        _ping_when_idle(engine, ping_idle_seconds)
     return engine
+
+
+_CHECKED_IN_AT = "callintake_checked_in_at"
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_CHECKED_IN_AT)
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return  # new, or back in the pool a moment ago
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool drops this connection and checks out a fresh one (up to three times).
+            raise exc.DisconnectionError() from error
 
 
 def _enable_sqlite_foreign_keys(engine: AsyncEngine) -> None:
