@@ -3,7 +3,10 @@ group (en, es, other languages, mix), routine lines flagged, and detect() latenc
 
 `python -m bench.bench_detection [--data PATH ...]`: PATH is a .jsonl file or a directory of them
 (labels emergency / high_priority / human_request / routine or none, optional `lang`). Without
---data it scores the tuning split (tests/safety/detection_eval.jsonl and detection_train.jsonl).
+--data it scores the tuning split: tests/safety/detection_eval.jsonl and detection_train.jsonl, and the
+three blind batches promoted to tuning data once scored (tests/safety/tuning_batch1/, 2/, 3/).
+The model is trained on all of these, so these figures are in-sample; the honest ones are batch-out
+(`python -m app.safety.detect.train --batch-out`) and the current blind batch, scored once by the lead.
 Prints numbers only and never fails on them.
 """
 
@@ -26,7 +29,13 @@ from app.safety.detection import Category, Detector
 from tests.safety.test_detection import ORG_EMERGENCY_KEYWORDS, ORG_HIGH_PRIORITY_KEYWORDS
 
 ROOT = Path(__file__).resolve().parents[1]
-TUNING = (ROOT / "tests/safety/detection_eval.jsonl", ROOT / "tests/safety/detection_train.jsonl")
+TUNING = (
+    ROOT / "tests/safety/detection_eval.jsonl",
+    ROOT / "tests/safety/detection_train.jsonl",
+    ROOT / "tests/safety/tuning_batch1",
+    ROOT / "tests/safety/tuning_batch2",
+    ROOT / "tests/safety/tuning_batch3",
+)
 CATEGORIES = ("emergency", "high_priority", "human_request")
 GROUPS = ("all", "en", "es", "other", "mix")
 QUICK = os.environ.get("BENCH_QUICK") == "1"

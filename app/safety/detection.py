@@ -15,7 +15,11 @@ Policy, in the order it is applied:
 
 Beside the English and Spanish phrase trie, two multilingual sources vote (app/safety/detect/):
 the concept lexicon (16 languages, cancel cues scoped to their clause) and the shipped n-gram
-classifier, which fires only when it is confident. A hit from any source counts: recall first.
+classifier, which reads the line and the cues the rules found in it. `decide()` weighs them: the
+classifier raises a line the rules found nothing in when it is confident, and vetoes a rule or
+lexicon hit on a long line it is all but sure is routine, unless the rules made a scope decision
+there themselves (a cue kept to another clause, doubt, "again right now"); org keywords always
+stand. Its thresholds are chosen by batch-out validation (app/safety/detect/train.py).
 `Detection.language` is the line's detected language, whichever source fired. Another source (a
 semantic second opinion) combines with `strongest()`: it may only raise a verdict, never lower it.
 """
@@ -33,7 +37,7 @@ from enum import StrEnum
 from app.safety import phrases
 from app.safety.detect import context, human, lexicon
 from app.safety.detect.langid import detect_language
-from app.safety.detect.model import Model
+from app.safety.detect.model import Model, Scores
 from app.safety.detect.model import load as load_model
 from app.safety.detect.text import fold
 
@@ -45,7 +49,6 @@ class Category(StrEnum):
     none = "none"
 
 
-_MODEL_MIN_WORDS = 8
 _RANK = {Category.none: 0, Category.high_priority: 1, Category.human_request: 2, Category.emergency: 3}
 
 
@@ -67,6 +70,7 @@ class Detection:
 
 
 NO_DETECTION = Detection(Category.none, None, "no emergency, urgency or transfer cue", None, "none")
+_NO_SCORES = Scores(0.0, 0.0, 0.0, 1.0, None)
 
 
 def strongest(*detections: Detection) -> Detection:
@@ -293,7 +297,7 @@ class Detector:
     """Built-in phrases plus one org's keywords, compiled into a token trie once, beside the shared
     multilingual lexicon and classifier; detect() runs all three and keeps the strongest verdict."""
 
-    __slots__ = ("_model", "_root")
+    __slots__ = ("_model", "_root", "_thresholds")
 
     def __init__(
         self,
@@ -304,10 +308,25 @@ class Detector:
     ) -> None:
         self._root = _compile(emergency_keywords, high_priority_keywords)
         self._model = model or _shipped_model()
+        self._thresholds = self._model.thresholds
 
     def detect(self, text: str) -> Detection:
+        return decide(self.explain(text), self._thresholds)
+
+    def explain(self, text: str) -> Evidence:
+        """What every source says about one line, before `decide()` weighs it."""
         language = detect_language(text)
         ctx = context.Context.of(fold(text), language)
+        found, judged = self._sources(text, ctx, language)
+        # decide() reads no score on a short line: most lines are short, so they skip the classifier.
+        if ctx.size(blanked=True) < self._thresholds.get("min_words", 0):
+            return Evidence(found, judged, ctx, _NO_SCORES, language)
+        scores = self._model.scores(ctx.blanked(), signals(found, judged, ctx))
+        return Evidence(found, judged, ctx, scores, language)
+
+    def _sources(self, text: str, ctx: context.Context, language: str | None) -> tuple[list[Detection], bool]:
+        """The rules' and the lexicon's verdicts, strongest source first, and whether some phrase was
+        found and cancelled (idioms included)."""
         found: list[Detection] = []
         rule, judged = self._detect_rules(text, ctx, language)
         if rule.category is not Category.none:
@@ -323,25 +342,7 @@ class Detector:
             if person is not None:
                 reason = f"{_REASONS[(Category.human_request, False)]}: {person}"
                 found.append(Detection(Category.human_request, person, reason, language, "lexicon"))
-        # The classifier speaks only where the rules have no opinion: a phrase they found and cancelled
-        # ("no chest pain", an idiom) stays cancelled, since n-grams cannot see scope; it may raise a
-        # high-priority phrase ("her lips are swelling up") to an emergency. It reads narratives: a
-        # short line gives n-grams too little to go on.
-        ruled = found and found[0].category is not Category.high_priority
-        # What the model reads is the line without its idioms: "mon patron [va me tuer] si j'arrive en
-        # retard" leaves too little.
-        if not judged and not ruled and ctx.size(blanked=True) >= _MODEL_MIN_WORDS:
-            # Idioms are blanked for the classifier too: "fire up the grill" is not about a fire.
-            name, p, evidence = self._model.predict(ctx.blanked())
-            if name != "none" and not ctx.cancelled(0, len(ctx.text)):
-                category = Category(name)
-                reason = f"{_REASONS[(category, False)]} (classifier {p:.2f})"
-                found.append(Detection(category, evidence, reason, language, "model"))
-        if ctx.bare_question():
-            found = [d for d in found if d.category is not Category.human_request]
-        if not found:
-            return dataclasses.replace(NO_DETECTION, language=language)
-        return strongest(*found)
+        return found, judged
 
     def _detect_rules(self, text: str, ctx: context.Context, language: str | None) -> tuple[Detection, bool]:
         """The trie's verdict, and whether it found a phrase and cancelled it (idioms included)."""
@@ -538,6 +539,70 @@ def _combo_span(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Every source's view of one line: the rules' and lexicon's hits (strongest source first),
+    whether a phrase was found and cancelled, the line's cues, and the classifier's scores."""
+
+    found: list[Detection]
+    judged: bool
+    ctx: context.Context
+    scores: Scores
+    language: str | None
+
+
+def signals(found: Sequence[Detection], judged: bool, ctx: context.Context) -> list[str]:
+    """What the rules saw, as classifier features: which source fired for which category, whether
+    a phrase was cancelled, and which cancel cues the line holds. The classifier learns how much each
+    is worth from labelled lines (a rule hit beside a resolution and a past cue is usually routine)."""
+    out = ["cue:" + kind for kind, spans in ctx.spans.items() if spans]
+    if ctx.language:
+        out.append("lang:" + ctx.language)
+    return out
+
+
+def decide(evidence: Evidence, thresholds: dict[str, float]) -> Detection:
+    """The verdict on one line from all the evidence; `thresholds` are the shipped model's (chosen by
+    batch-out validation in train.py)."""
+    ctx, scores, language = evidence.ctx, evidence.scores, evidence.language
+    # The classifier vetoes a rule or lexicon hit only when it is all but sure the line is routine:
+    # a cue the rules scope too narrowly ("...but the gas company came and fixed it"). Org keywords
+    # are the org's own call and are never vetoed.
+    long_enough = ctx.size(blanked=True) >= thresholds["min_words"]
+    # No veto where the rules made a scope decision n-grams cannot see: a cue they found and kept
+    # away from this phrase ("had a heart attack two years ago and i have chest pain"), doubt ("i
+    # don't know if it's a heart attack" escalates), or "again, right now". Nor on a short line.
+    spans = ctx.spans
+    may_veto = long_enough and not (
+        evidence.judged or spans["not_sure"] or spans["again"] or spans["strong_present"]
+    )
+    found = [
+        d
+        for d in evidence.found
+        if d.source == "org" or not may_veto or scores.none < thresholds.get("veto_" + d.category.value, 2.0)
+    ]
+    vetoed = len(found) < len(evidence.found)
+    ruled = any(d.category is not Category.high_priority for d in found)
+    # A phrase the rules found and cancelled ("i don't have chest pain in my arm or chest") needs a
+    # surer classifier.
+    floor = thresholds["judged"] if evidence.judged else 0.0
+    if not vetoed and not ruled and long_enough:
+        for category, p in (
+            (Category.emergency, scores.emergency),
+            (Category.human_request, scores.human_request),
+            (Category.high_priority, scores.high_priority),
+        ):
+            if p >= max(floor, thresholds[category.value]):
+                reason = f"{_REASONS[(category, False)]} (classifier {p:.2f})"
+                found.append(Detection(category, scores.evidence, reason, language, "model"))
+                break
+    if ctx.bare_question():
+        found = [d for d in found if d.category is not Category.human_request]
+    if not found:
+        return dataclasses.replace(NO_DETECTION, language=language)
+    return strongest(*found)
+
+
 def detector_for(emergency_keywords: Sequence[str], high_priority_keywords: Sequence[str]) -> Detector:
     """The compiled detector for one org's keyword lists, built once per distinct pair of lists."""
     return _cached_detector(tuple(emergency_keywords), tuple(high_priority_keywords))
@@ -548,6 +613,19 @@ def _cached_detector(
     emergency_keywords: tuple[str, ...], high_priority_keywords: tuple[str, ...]
 ) -> Detector:
     return Detector(emergency_keywords, high_priority_keywords)
+
+
+def training_view(text: str) -> tuple[str, list[str]]:
+    """What the classifier reads of one line (the folded text with idioms blanked) and the rules'
+    signals on it: train.py builds its features from exactly this, as detect() does."""
+    evidence = _rules_only().explain(text)
+    return evidence.ctx.blanked(), signals(evidence.found, evidence.judged, evidence.ctx)
+
+
+@functools.cache
+def _rules_only() -> Detector:
+    empty = Model({"intercept": [0.0] * 4, "weights": {}, "thresholds": {}})
+    return Detector(model=empty)
 
 
 @functools.cache

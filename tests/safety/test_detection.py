@@ -1,9 +1,11 @@
-"""Emergency detection: the tuning split (detection_eval.jsonl and detection_train.jsonl) and one test
-per rule.
+"""Emergency detection: the tuning split and one test per rule.
 
-Both files are scored with one detector built with the fixed org keywords below; lines that rely on
-them say so in their "note". bench/bench_detection.py uses the same files. The held-out split is
-never read here: it is scored once, by the bench, by someone who did not tune the detector.
+The tuning split is detection_eval.jsonl and detection_train.jsonl, written beside the detector, and
+the three blind batches promoted to tuning data once they were scored (tuning_batch1/, 2/, 3/).
+All are scored with one detector built with the fixed org keywords below; lines that rely on them
+say so in their "note". bench/bench_detection.py and the shipped model use the same files. The blind
+batch being written now (heldout4/) is never read here: it is scored once, by the
+lead, with the bench.
 """
 
 import json
@@ -17,6 +19,16 @@ from app.safety.detection import Category, Detection, Detector, detector_for
 
 EVAL_PATH = Path(__file__).with_name("detection_eval.jsonl")
 TRAIN_PATH = Path(__file__).with_name("detection_train.jsonl")
+# Named file by file, never globbed: the blind batches live beside them.
+PROMOTED_PATHS = tuple(
+    Path(__file__).parent / folder / name
+    for folder, names in (
+        ("tuning_batch1", ("batch1_a.jsonl", "batch1_b.jsonl")),
+        ("tuning_batch2", ("batch2_c.jsonl", "batch2_d.jsonl")),
+        ("tuning_batch3", ("batch3_e.jsonl", "batch3_f.jsonl", "batch3_g.jsonl")),
+    )
+    for name in names
+)
 ORG_EMERGENCY_KEYWORDS = ("jaw swelling", "dry socket bleeding", "stuck in the elevator")
 ORG_HIGH_PRIORITY_KEYWORDS = ("lost crown", "crown fell off", "garage door won't close")
 
@@ -26,12 +38,25 @@ def load_eval() -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _normalized(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "expected": "none" if r["expected"] == "routine" else r["expected"]} for r in rows]
+
+
 def load_tuning() -> list[dict[str, Any]]:
-    """Both tuning files, with labels in one vocabulary ("routine" is "none")."""
+    """The two files written beside the detector, with labels in one vocabulary ("routine" is "none")."""
     rows = load_eval()
     with TRAIN_PATH.open(encoding="utf-8") as f:
         rows += [json.loads(line) for line in f if line.strip()]
-    return [{**r, "expected": "none" if r["expected"] == "routine" else r["expected"]} for r in rows]
+    return _normalized(rows)
+
+
+def load_promoted() -> list[dict[str, Any]]:
+    """The three blind batches promoted to tuning data, labels normalized as in load_tuning()."""
+    rows: list[dict[str, Any]] = []
+    for path in PROMOTED_PATHS:
+        with path.open(encoding="utf-8") as f:
+            rows += [json.loads(line) for line in f if line.strip()]
+    return _normalized(rows)
 
 
 def eval_detector() -> Detector:
@@ -103,6 +128,43 @@ def test_old_eval_routine_lines_never_escalated_as_emergency(
         if r["text"] in eval_texts and r["expected"] == "none" and d.category is Category.emergency
     ]
     assert not alarms, _describe(alarms)
+
+
+@pytest.fixture(scope="module")
+def promoted() -> list[tuple[dict[str, Any], Detection]]:
+    d = eval_detector()
+    return [(row, d.detect(row["text"])) for row in load_promoted()]
+
+
+# The promoted batches were written blind, so the rules were not written line by line for them and
+# 100% is not honestly reachable there: the model trains on them and these are in-sample floors
+# (1,004 of 1,006 emergencies when they were set; the two misses are six- and seven-word Arabic lines,
+# too short for the classifier). The out-of-sample figures come from `train --batch-out`.
+def test_promoted_batches_emergency_recall_at_least_0_995(
+    promoted: list[tuple[dict[str, Any], Detection]],
+) -> None:
+    lines = [(r, d) for r, d in promoted if r["expected"] == "emergency"]
+    missed = [(r, d) for r, d in lines if d.category is not Category.emergency]
+    assert len(missed) <= 0.005 * len(lines), f"{len(missed)} missed:\n{_describe(missed)}"
+
+
+def test_promoted_batches_routine_lines_flagged_at_most_3_percent(
+    promoted: list[tuple[dict[str, Any], Detection]],
+) -> None:
+    routine = [(r, d) for r, d in promoted if r["expected"] == "none"]
+    flagged = [(r, d) for r, d in routine if d.category is not Category.none]
+    assert len(flagged) <= 0.03 * len(routine), f"{len(flagged)}/{len(routine)}:\n{_describe(flagged)}"
+
+
+@pytest.mark.parametrize(("category", "minimum"), [("high_priority", 0.95), ("human_request", 0.9)])
+def test_promoted_batches_recall_per_category_at_least_minimum(
+    promoted: list[tuple[dict[str, Any], Detection]], category: str, minimum: float
+) -> None:
+    served = {category, "emergency"} if category == "high_priority" else {category}
+    lines = [(r, d) for r, d in promoted if r["expected"] == category]
+    missed = [(r, d) for r, d in lines if d.category.value not in served]
+    recall = 1 - len(missed) / len(lines)
+    assert recall >= minimum, f"recall {recall:.3f}, {len(missed)} missed:\n{_describe(missed)}"
 
 
 # Floors against regressions (in-sample figures; the cross-validated ones are in the bench and report).
@@ -462,3 +524,46 @@ def test_detector_for_caches_one_detector_per_keyword_set() -> None:
     first = detector_for(["flooded basement"], ["no hot water"])
     assert detector_for(("flooded basement",), ("no hot water",)) is first
     assert detector_for(["flooded basement", "gas"], ["no hot water"]) is not first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i need to book a checkup for my dog but honestly i'd rather talk to someone at the front desk",
+        "es por una factura de la semana pasada, me pasas con el gerente por favor",
+        "je voudrais prendre rendez-vous mais j'aimerais mieux parler à une vraie personne",
+        "um ich hätte gern jemanden aus der verwaltung persönlich am telefon",
+    ],
+)
+def test_polite_or_indirect_request_for_a_person_in_a_long_line_is_human_request(
+    plain: Detector, text: str
+) -> None:
+    assert plain.detect(text).category is Category.human_request
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "am i talking to a computer or a real person right now",
+        "tô falando com uma máquina ou com uma pessoa",
+        "m ap pale ak yon machin oswa ak yon moun",
+    ],
+)
+def test_machine_or_person_question_stays_routine(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+def test_pet_scratch_no_longer_bleeding_is_routine(plain: Detector) -> None:
+    assert plain.detect(
+        "the puppy has a small scratch on his ear but it's not bleeding anymore"
+    ).category is (Category.none)
+
+
+def test_toxin_before_signs_with_no_symptoms_in_cjk_is_emergency(plain: Detector) -> None:
+    assert plain.detect("我家猫咬了百合叶子现在还没有症状").category is Category.emergency
+
+
+def test_rotten_egg_smell_by_the_stove_is_emergency(plain: Detector) -> None:
+    assert plain.detect("the whole kitchen smells like rotten eggs near the stove").category is (
+        Category.emergency
+    )

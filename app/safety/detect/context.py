@@ -7,6 +7,8 @@ languages; the cue phrases are in context_data.py). A cue cancels only what it g
   the clause: "it's happening again right now" is not a past event;
 - resolved: a resolution anywhere in the line ("he's home and fine", "khỏe rồi"), unless the phrase's
   clause has a strong present cue; a third party's past event ("my friend's cat died from lilies");
+  a repair after the phrase in a line told of a day just past ("hier ça sentait le gaz mais grdf a
+  réparé"), unless the phrase's clause says now;
 - condition: "if" before the phrase in its clause (or a Korean/Japanese conditional ending after it),
   except after "not sure" / "don't know": "je ne sais pas s'il respire" stays an emergency;
 - line-wide: fiction, a history form, a question about signs, idle curiosity, hyperbole markers;
@@ -52,7 +54,7 @@ _PAST_REACH = 6  # words: a past cue governs the phrase it sits beside, not the 
 _KINDS = (
     "past", "resolved", "resolved_weak", "present", "again", "strong_present", "bare_question", "request",
     "condition", "not_sure", "line_cancel", "mild", "idiom", "third_party", "past_event", "condition_pt_it",
-    "condition_es_fr",
+    "condition_es_fr", "day_past", "repaired", "just_want",
 )  # fmt: skip
 _IDIOMS: PhraseIndex[str] = PhraseIndex.build((phrase, "idiom") for phrase in cues.IDIOMS)
 _INDEX: PhraseIndex[str] = PhraseIndex.build(
@@ -74,6 +76,9 @@ _INDEX: PhraseIndex[str] = PhraseIndex.build(
         ("condition_es_fr", cues.CONDITION_ES_FR),
         ("third_party", cues.THIRD_PARTY),
         ("past_event", cues.PAST_EVENT),
+        ("day_past", cues.DAY_PAST),
+        ("repaired", cues.REPAIRED),
+        ("just_want", cues.JUST_WANT),
     )
     for phrase in phrases
 )
@@ -194,6 +199,14 @@ class Context:
         present = [abs(s - start) for s, _ in self._within("present", lo, hi)]
         return not present or min(past) < min(present)
 
+    def _repaired_since(self, start: int, lo: int, hi: int) -> bool:
+        """A hazard told as yesterday's and then repaired ("ayer olía a gas pero vinieron y lo
+        arreglaron"): the repair comes after the phrase, a day-past cue is in the line, and nothing
+        in the phrase's clause says it is back now."""
+        if not self.spans["day_past"] or self._within("present", lo, hi):
+            return False
+        return any(s > start for s, _ in self.spans["repaired"])
+
     def cancelled(
         self,
         start: int,
@@ -220,6 +233,8 @@ class Context:
         if self._past_governs(start, lo, hi):
             return True
         if resolvable and self.spans["resolved"] and not strong_now:
+            return True
+        if resolvable and not strong_now and self._repaired_since(start, lo, hi):
             return True
         if mild_cancels and self.spans["resolved_weak"] and not strong_now:
             return True

@@ -101,6 +101,11 @@ BARE_QUESTION = (
     "ou uma maquina", "o una macchina", "oder ein roboter", "spreche ich mit", "czy z maszyna", "oswa makina",
     "или робот", "или машина", "ولا روبوت", "ya machine", "还是机器", "说话吗", "真人吗", "ロボットですか",
     "기계예요", "거 맞아",
+    # "a machine or a person?": the alternative named after "or" is still a question.
+    "oder mit", "ou com", "ou avec", "o con", "oswa yon", "oswa ak", "machin oswa", "o makina", "o tao",
+    "还是", "ya kisi",
+    "or with a", "or a person", "or a human", "or a real", "ou une personne", "ou uma pessoa", "czy z",
+    "или с", "machine se baat", "rede ich gerade",
 )
 REQUEST = (
     "let me", "get me", "put me", "transfer", "connect", "then", "give me", "quiero",
@@ -143,7 +148,9 @@ LINE_CANCEL = (
     "ang form", "sa form", "to khai", "анкет*", "в форме", "الاستمارة", "استمارة", "form mein", "表格",
     "问诊表", "問診票", "문진표", "signs of", "symptoms of", "senales de", "sintomas de", "signes de",
     "sinais de", "segni di", "sintomi di", "anzeichen", "symptome", "objawy", "siy", "senyales ng",
-    "dau hieu", "признаки", "симптомы", "علامات", "أعراض", "lakshan", "症状", "兆候", "증상", "les signes",
+    "dau hieu", "признаки", "симптомы", "علامات", "أعراض", "lakshan", "兆候", "les signes",
+    # CJK "symptoms" alone is also "no symptoms yet" (a toxin before signs): only "symptoms of".
+    "的症状", "の症状", "症状は", "증상이 뭐", "증상은 뭐", "증상이 어떻", "어떤 증상",
     "quels signes", "what signs", "os sinais", "i segni", "welche anzeichen", "jakie objawy", "cac dau hieu",
     # fiction and games
     "jeu video", "joguinho", "no jogo", "videogioco", "in una fiction", "tatort", "im krimi", "w grze",
@@ -247,6 +254,17 @@ HUMAN_REQUEST_VERBS = (
     "我想跟", "叫", "代わって", "お願いします", "出してください", "お話しでき", "お話しした", "話したい",
     "繋いで",
     "折り返し", "話せますか", "연결", "바꿔", "통화할게요", "통화 가능", "통화하고", "전화 주", "불러",
+    # Polite and indirect asks, per language (batch 3's misses: "i'd rather ask", "me pasas con",
+    # "j'aimerais mieux parler à", "mi serve", "potrzebuję", "ich hätte gern", "話させて").
+    "rather ask",
+    "can i get", "put a", "need a real", "need a human", "need a live", "me pasas", "me pasa con",
+    "can i just talk", "can i just speak",
+    "me atienda", "aimerais parler", "aimerais mieux parler",
+    "besoin d un", "besoin de parler", "pourrais avoir", "pourrais parler", "queria falar",
+    "preferisco parlare", "mi serve", "mi potrebbe passare", "passare", "potrzebuje",
+    "hatte gern", "ans telefon", "prefere pale", "pase m", "kailangan ko",
+    "ipasa niyo", "ipasa nyo", "line pe do", "line pe", "أرجو", "تحويلي", "كلموني", "أكلم", "توصلني",
+    "麻烦让", "接一下电话", "接电话", "跟我说", "話させて", "통화할 수",
 )
 # Resolutions that end an urgent problem but not an emergency: chest pain that "went away" still
 # needs a doctor today.
@@ -280,3 +298,36 @@ AGAIN = (
 # What overrides a bare question: any request, for a person or not.
 ANY_REQUEST: tuple[str, ...] = REQUEST + HUMAN_REQUEST_VERBS
 CJK_NEGATIONS = ("不", "没", "沒", "无", "無", "别", "안 ", "안", "못 하")
+# fmt: off
+# A day just past: not a cancel cue by itself ("since yesterday" is ongoing), but with a repair it is.
+DAY_PAST = (
+    "yesterday", "last night", "the other day", "ayer", "anoche", "el otro dia", "hier", "hier soir",
+    "ontem", "ieri", "ieri sera", "gestern", "wczoraj", "ye", "ye swa", "kahapon", "kagabi", "hom qua",
+    "toi qua", "вчера", "امبارح", "إمبارح", "أمس", "امس", "البارحة", "kal raat", "昨天", "昨晚", "昨日",
+    "昨夜", "어제", "어젯밤",
+)
+# A repair already done by someone: "the gas company came and fixed it", "grdf a réparé", "고쳤어요".
+REPAIRED = (
+    "fixed it", "fixed the", "came and fixed", "came out and fixed", "repaired", "got it fixed",
+    "was fixed", "were fixed", "got fixed", "lo arreglaron", "la arreglaron", "arreglaron", "repararon",
+    "vinieron y", "a repare", "ont repare", "est passe et", "est venu reparer", "consertou", "consertaram",
+    "arrumou", "arrumaram", "hanno sistemato", "ha sistemato", "hanno riparato", "ha riparato",
+    "repariert", "haben alles", "naprawil", "naprawila", "naprawilo", "naprawili", "vin ranje",
+    "te ranje", "inayos na", "naayos na", "inayos", "sua roi", "toi sua", "da sua", "починили",
+    "отремонтировали", "صلحت", "وصلحت", "اتصلحت", "صلحوا", "وصلحوا", "theek kar gaye", "theek kar diya",
+    "thik kar gaye", "修好了", "修好", "修理了", "直してくれ", "直りました", "修理してもらい", "고쳤",
+    "수리했", "수리 받",
+)
+# A routine ask after the story: "i just need the refill", "je veux juste", "만 받고 싶어요".
+JUST_WANT = (
+    "i just need", "i just want", "just need", "just want", "just wanted", "only need", "only want",
+    "solo quiero", "solo necesito", "nada mas quiero", "solo es para", "je veux juste", "je voulais juste",
+    "il faut juste", "so quero", "so preciso", "so precisa", "volevo solo", "vorrei solo", "serve solo",
+    "mi serve solo", "ich will nur", "ich wollte nur", "brauchen nur", "brauche nur", "chce tylko",
+    "chcialem tylko", "chcialam tylko", "trzeba tylko", "m jis vle", "m jis bezwen", "jis vle",
+    "gusto ko lang", "kailangan ko lang", "chi muon", "chi can", "просто хочу", "нужно только",
+    "нужно просто", "хочу только", "بس عايز", "عايز بس", "بس محتاج", "محتاج بس", "bas chahiye",
+    "bas karwana", "只是想", "就是要", "只想", "只需要", "だけお願い", "だけです", "だけ", "만 받고",
+    "만 필요", "만 하고 싶",
+)
+# fmt: on

@@ -1,16 +1,19 @@
-"""Features of one caller line for the shipped classifier: word unigrams and bigrams plus character
-2-4 grams inside word boundaries (1-3 grams in CJK and kana runs, which have no spaces). Binary,
-L2-normalized: the same function feeds training and detection."""
+# ruff: noqa: RUF001 -- Arabic letters here are clitics, not look-alikes of Latin ones
+"""Features of one caller line for the shipped classifier: word unigrams and bigrams, character 2-4
+grams inside word boundaries (1-3 grams in CJK and kana runs, which have no spaces), Arabic words with
+their attached clitics stripped, and the rules' own signals (which source fired, which cancel cues
+are in the line). Binary, L2-normalized: the same function feeds training and detection."""
 
 from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterable
 
 from app.safety.detect.text import has_cjk, words
 
 
-def features(folded: str) -> set[str]:
+def features(folded: str, signals: Iterable[str] = ()) -> set[str]:
     tokens = words(folded)
     out = {"~" + token for token in tokens}
     out.update("~" + a + " " + b for a, b in itertools.pairwise(tokens))
@@ -20,6 +23,13 @@ def features(folded: str) -> set[str]:
         for token in tokens:
             if has_cjk(token):
                 out |= _cjk_grams(token)
+    for token in tokens:
+        if "\u0621" <= token[0] <= "\u064a":
+            stem = _arabic_stem(token)
+            if stem != token:
+                out.add("~" + stem)
+    # Signals are namespaced with "!" so no word or n-gram can collide with them.
+    out.update("!" + signal for signal in signals)
     return out
 
 
@@ -41,3 +51,21 @@ def _cjk_grams(token: str) -> frozenset[str]:
     grams.update("^" + token[i : i + 2] for i in range(size - 1))
     grams.update("^" + token[i : i + 3] for i in range(size - 2))
     return frozenset(grams)
+
+
+# Arabic writes conjunctions, prepositions and the article onto the word: "والدخان" is "و" + "ال" +
+# "دخان" (and the smoke). Longest prefix first; the stem must keep three letters to stay a word.
+_AR_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_AR_SUFFIXES = ("ها", "هم", "ني", "ه", "ي", "ك")
+
+
+@functools.lru_cache(maxsize=16384)
+def _arabic_stem(token: str) -> str:
+    for prefix in _AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            token = token[len(prefix) :]
+            break
+    for suffix in _AR_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token

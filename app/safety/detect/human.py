@@ -44,6 +44,11 @@ _SOMEONE = (
     "someone real",
     "somebody real", "человек*", "انسان", "إنسان",
     "pessoa", "persona", "personne", "osob*", "insaan", "tao", "moun", "nguoi that", "真人", "사람",
+    # Roles a caller names instead of "a person" (batch 3's misses).
+    "staff member", "hygienist", "scheduler", "leasing agent", "leasing office", "el veterinario",
+    "la veterinaria", "berater*", "диспетчер*", "менеджер*", "sekrete", "resepsyonis", "handlowc*",
+    "addetto", "addetta", "segreteria", "a doutora", "o doutor", "richtige person", "echte person",
+    "eine person", "agent humain", "بإنسان", "بموظفة", "موظفة", "بموظف", "الاستقبال", "حد",
 )
 # Words that leave a bare "a human" or "agent" line still a request: politeness, articles, "real".
 # fmt: off
@@ -63,6 +68,7 @@ _OPERATOR = (
     "operator", "operador", "operadora", "operateur", "operatore", "operatorem", "opérateur", "operate",
     "konsultant", "vermittlung", "customer care", "customer service", "tong dai vien", "tong dai", "оператор",
     "خدمة العملاء", "总机", "人工", "オペレーター", "상담원", "agent", "representative", "representante",
+    "agente",
 )
 _ZERO = (
     "zero", "cero", "zéro", "zewo", "null", "ноль", "صفر", "khong", "零", "ゼロ", "영", "sifar", "zero po",
@@ -73,11 +79,27 @@ _ZERO = (
 # Digits, number words in the scripts that write them as characters, and "number" itself.
 _NUMBERS = re.compile(
     r"\d|[一二三四五六七八九十百]|イチ|ニ|サン|ヨン|ゴ|ロク|ナナ|ハチ|キュー|(?<!\w)(number|numero|nummer|numer|nimewo|"
-    r"номер|رقم|so dien thoai)(?!\w)|番号|번호|电话"
+    r"номер|so dien thoai)(?!\w)|رقم|番号|번호|电话"
+)
+
+# Verbs of talking: a request with someone to talk to ("falar com uma pessoa"), but no override of a
+# bare question ("estou falando com uma máquina ou com uma pessoa?"), so not in HUMAN_REQUEST_VERBS.
+_TALK = (
+    "can talk to",
+    "can speak to",
+    "can speak with",
+    "hablar con",
+    "parler a",
+    "parler avec",
+    "falar com",
+    "parlare con",
+    "rozmawiac z",
+    "pale ak",
+    "احكي مع",
 )
 
 _INDEX: PhraseIndex[str] = PhraseIndex.build(
-    [(p, "request") for p in _REQUEST]
+    [(p, "request") for p in (*_REQUEST, *_TALK)]
     + [(p, "someone") for p in _SOMEONE]
     + [(p, "operator") for p in _OPERATOR]
     + [(p, "zero") for p in _ZERO]

@@ -125,7 +125,11 @@ def _combo(context: Context, line: Line) -> Hit | None:
     found = _COMBO_INDEX.find(line)
     if not found:
         return None
-    seconds = {index for _, _, (index, side) in found if side == 1}
+    # The second half must hold too: "a scratch on his paw, it's not bleeding anymore" is no wound
+    # that bleeds (negated or resolved in its own scope).
+    seconds = {
+        index for start, end, (index, side) in found if side == 1 and not context.cancelled(start, end)
+    }
     for start, end, (index, side) in found:
         # Only a leak can be mild ("the faucet leaks a little in the kitchen"); elsewhere a mild word
         # belongs to the other half ("a small rock", "a little baby") and the pair stays urgent.

@@ -23,7 +23,8 @@ EMERGENCY: dict[str, tuple[str, ...]] = {
         "przestal oddychac",
         "przestala oddychac", "dusi sie", "brak tchu", "pa ka respire", "pa respire", "li pa respire",
         "souf kout",
-        "hindi makahinga", "hindi humihinga", "di makahinga", "hirap huminga", "nahihirapan huminga",
+        "hindi makahinga", "hindi humihinga", "hindi na ~ humihinga", "di makahinga", "hirap huminga",
+        "nahihirapan huminga",
         "khong tho",
         "ngung tho", "kho tho", "tho khong duoc", "ngat tho", "не дыш*", "перестал дышать",
         "перестала дышать",
@@ -141,6 +142,11 @@ EMERGENCY: dict[str, tuple[str, ...]] = {
         "着火", "失火", "冒烟", "火灾", "火事", "煙が", "燃えて", "불이 났", "불났", "연기", "화재",
     ),
     "gas or carbon monoxide": (
+        # The odorant added to natural gas smells of rotten eggs: callers name the smell, not the gas.
+        "rotten egg*", "huevo* podrido*", "oeufs pourris", "oeuf pourri", "ovo* podre*", "uova marce",
+        "uovo marcio", "faule eier", "faulen eiern", "zgnil* jaj*", "тухл* яйц*", "ze pouri",
+        "bulok na itlog", "trung thoi", "بيض فاسد", "بيض خربان", "sade ande", "臭鸡蛋", "腐った卵",
+        "썩은 계란", "썩은 달걀",
         "odeur de gaz", "sent le gaz", "fuite de gaz", "monoxyde", "cheiro de gas", "vazamento de gas",
         "monoxido", "odore di gas", "puzza di gas", "fuga di gas", "monossido", "riecht nach gas",
         "gasgeruch",
@@ -183,6 +189,7 @@ EMERGENCY: dict[str, tuple[str, ...]] = {
         "angoor",
         "老鼠药", "葡萄", "百合", "防冻液", "ネズミの毒", "殺鼠剤", "ぶどう", "ブドウ", "ユリ", "不凍液",
         "쥐약", "포도", "백합", "부동액", "xylitol", "ibuprof*", "paracetamol", "advil", "tylenol",
+        "нурофен*", "ибупрофен*", "парацетамол*",
     ),
     "bloat or blocked cat": (
         "ventre gonfle", "ventre ~ dur", "barriga inchada", "pancia gonfia", "bauch ~ aufgeblaht",
@@ -447,6 +454,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         "칼 들고", "죽인다고", "chaaku leke", "maar dega", "ماسك سكينة", "هيموتني", "mit einem messer",
         "con un coltello", "z nozem", "com uma faca", "avec un couteau", "con un cuchillo", "с ножом",
         "cam dao", "ak yon kouto", "may kutsilyo", "拿着刀", "包丁を持",
+        # Armed, with no weapon named.
+        "hombre armado", "tipo armado", "alguien armado", "homme arme", "homem armado", "uomo armato",
+        "bewaffnet*", "uzbrojon*", "вооружен*", "مسلح",
     ),
     "breathing and gas words": (
         "ما يتنفس", "مش بيتنفس", "ما بيتنفس", "amoy ng gas", "lakas ng amoy", "ininom ko lahat",

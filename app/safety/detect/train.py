@@ -1,6 +1,7 @@
 """Build the shipped classifier from the labelled lines in the repository, deterministically:
 `python -m app.safety.detect.train --build` rewrites model.json; `--check` says whether it is current;
-`--cv` prints cross-validated figures (leave one language out, leave one failure class out, k-fold).
+`--cv` prints cross-validated figures (leave one language out, leave one failure class out, k-fold);
+`--batch-out` trains without each blind batch in turn and scores it (the measure thresholds are chosen by).
 
 Only this module needs scikit-learn (a dev dependency); detection reads model.json alone.
 The held-out split is never read here: only the tuning files named in TRAINING_FILES.
@@ -21,21 +22,53 @@ from app.safety.detect.model import CLASSES, MODEL_PATH
 from app.safety.detect.text import fold
 
 ROOT = Path(__file__).resolve().parents[3]
+_SAFETY = ROOT / "tests" / "safety"
+# Three blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
+# tests/safety/heldout, tuning_batch2 was heldout2, tuning_batch3 was heldout3). The current blind
+# batch (heldout4) is never read.
+BATCHES = {
+    "batch1": (_SAFETY / "tuning_batch1" / "batch1_a.jsonl", _SAFETY / "tuning_batch1" / "batch1_b.jsonl"),
+    "batch2": (_SAFETY / "tuning_batch2" / "batch2_c.jsonl", _SAFETY / "tuning_batch2" / "batch2_d.jsonl"),
+    "batch3": tuple(_SAFETY / "tuning_batch3" / f"batch3_{x}.jsonl" for x in ("e", "f", "g")),
+}
 TRAINING_FILES = (
-    ROOT / "tests" / "safety" / "detection_eval.jsonl",
-    ROOT / "tests" / "safety" / "detection_train.jsonl",
+    _SAFETY / "detection_eval.jsonl",
+    _SAFETY / "detection_train.jsonl",
+    *BATCHES["batch1"],
+    *BATCHES["batch2"],
+    *BATCHES["batch3"],
 )
 # Recall first: a missed emergency costs far more than an extra transfer.
 CLASS_WEIGHT = {"emergency": 2.0, "high_priority": 1.0, "human_request": 1.0, "none": 1.0}
-C = 8.0
+C = 30.0
+# Lines written blind, by authors who never saw the detector, look like new callers more than lines
+# written beside it.
+BLIND_WEIGHT = 3.0
 MIN_DF = 1
 DECIMALS = 3
 # Weights this small change no verdict; dropping them keeps model.json (and its diffs) small.
 PRUNE_BELOW = 0.02
-# Chosen by 5-fold cross-validation on the tuning split (rules + model, out of fold): lowering emergency
-# from 0.8 to 0.75 and high priority from 0.85 to 0.6 caught 1.0% more emergencies and 3.5% more urgent
-# lines for 0.5% more routine lines flagged; 0.7 cost twice that in false alarms.
-THRESHOLDS = {"emergency": 0.75, "human_request": 0.9, "high_priority": 0.6}
+# Chosen by batch-out validation (train without one blind batch, score it; --batch-out), with C and
+# BLIND_WEIGHT. Against the previous rules + model (emergency 0.75, no veto) over batches 1 / 2:
+# emergency 0.888 / 0.894 -> 0.951 / 0.967, high priority 0.811 / 0.752 -> 0.937 / 0.910, human
+# request 0.874 / 0.809 -> 0.931 / 0.877, routine flagged 0.074 / 0.123 -> 0.060 / 0.131. Emergency 0.5
+# caught 1 point more for 2-5 points more false alarms. The veto drops a rule or lexicon hit the
+# classifier is sure is routine (P(none) >= 0.6): without it, routine flagged was 0.098 / 0.171.
+# "judged": a line whose phrase the rules found and cancelled needs a surer classifier (0.9 rather
+# than 0.8 cut 0.5 points of false alarms); under "min_words" the classifier neither fires nor vetoes
+# (n-grams have too little to go on; letting it fire there at 0.9 changed no batch-out figure).
+THRESHOLDS = {
+    "emergency": 0.6,
+    "human_request": 0.5,
+    "high_priority": 0.4,
+    "judged": 0.9,
+    "min_words": 8,
+    "veto_emergency": 0.6,
+    "veto_high_priority": 0.6,
+    # No veto of a request for a person: a request plus someone to talk to is precise, and n-grams
+    # read "i need to book a cleaning but i'd rather talk to someone" as the booking (batch 3: +13
+    # human requests, +1 false alarm per batch).
+}
 
 Row = dict[str, Any]
 
@@ -45,11 +78,15 @@ def label(row: Row) -> str:
     return "none" if value == "routine" else value
 
 
+_BLIND = frozenset(path for files in BATCHES.values() for path in files)
+
+
 def load_rows(paths: Sequence[Path] = TRAINING_FILES) -> list[Row]:
+    """The labelled lines of `paths`; a line from a blind batch is marked "blind"."""
     rows: list[Row] = []
     for path in paths:
         with path.open(encoding="utf-8") as f:
-            rows.extend(json.loads(line) for line in f if line.strip())
+            rows.extend({**json.loads(line), "blind": path in _BLIND} for line in f if line.strip())
     return rows
 
 
@@ -59,7 +96,9 @@ def fit(rows: Sequence[Row]) -> dict[str, Any]:
     from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-    feats = [features(fold(str(r["text"]))) for r in rows]
+    from app.safety.detection import training_view
+
+    feats = [features(*training_view(str(r["text"]))) for r in rows]
     df: Counter[str] = Counter(f for fs in feats for f in fs)
     vocab = sorted(f for f, n in df.items() if n >= MIN_DF)
     index = {f: i for i, f in enumerate(vocab)}
@@ -77,7 +116,7 @@ def fit(rows: Sequence[Row]) -> dict[str, Any]:
         (np.array(data), np.array(cols, dtype=np.int64), np.array(indptr)), shape=(len(rows), len(vocab))
     )
     y = np.array([CLASSES.index(label(r)) for r in rows])
-    weights = np.array([CLASS_WEIGHT[label(r)] for r in rows])
+    weights = np.array([CLASS_WEIGHT[label(r)] * (BLIND_WEIGHT if r.get("blind") else 1.0) for r in rows])
     clf = LogisticRegression(C=C, max_iter=2000, tol=1e-6, solver="lbfgs")
     clf.fit(x, y, sample_weight=weights)
     coef = np.round(clf.coef_, DECIMALS)
@@ -161,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="rewrite model.json from the tuning files")
     parser.add_argument("--check", action="store_true", help="exit 1 if model.json is not a fresh build")
     parser.add_argument("--cv", action="store_true", help="print cross-validated recall and false alarms")
+    parser.add_argument(
+        "--batch-out", action="store_true", help="train without each blind batch in turn and score it"
+    )
     args = parser.parse_args(argv)
     if args.build:
         MODEL_PATH.write_text(build(), encoding="utf-8")
@@ -170,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("model.json is current" if current else "model.json is stale: run --build")
         if not current:
             return 1
+    if args.batch_out:
+        batch_out()
     if args.cv:
         from app.safety.detect.model import Model
         from app.safety.detection import Detector
@@ -194,6 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 predicted, expected = cross_validate(rows, key, fn)
                 report(rows, predicted, expected, f"leave one {name} out, {how}:")
     return 0
+
+
+def batch_out() -> None:
+    """The development measure: each blind batch was written by its own author, so a model trained on
+    everything else and scored on it says how the detector does on callers it has never heard (the
+    rules were partly written while looking at these batches' misses: those figures are optimistic)."""
+    from app.safety.detect.model import Model
+    from app.safety.detection import Detector
+
+    for name, files in BATCHES.items():
+        rows = load_rows(files)
+        detector = Detector(model=Model(fit(load_rows([p for p in TRAINING_FILES if p not in files]))))
+        predicted = [detector.detect(str(r["text"])).category.value for r in rows]
+        report(rows, predicted, [label(r) for r in rows], f"{name} out (trained on the other files):")
 
 
 def hash_fold(text: str, k: int = 5) -> int:
