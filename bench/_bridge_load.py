@@ -64,12 +64,21 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_syscalls(pid: int) -> int:
+    """Read and write syscalls of a process so far (/proc/<pid>/io): unlike CPU time, a count that
+    other work on the machine does not move, so an A/B of a change that saves syscalls shows it."""
+    with open(f"/proc/{pid}/io") as f:
+        fields = dict(line.split(": ", 1) for line in f.read().splitlines())
+    return int(fields["syscr"]) + int(fields["syscw"])
+
+
 async def sample(pids: dict[str, int], at: float) -> dict[str, Any]:
-    """At `at`: the clock, each process's CPU seconds, and every core's busy/total jiffies."""
+    """At `at`: the clock, each process's CPU seconds and syscalls, and every core's busy/total jiffies."""
     await asyncio.sleep(max(0.0, at - clock()))
     return {
         "t": clock(),
         "cpu": {name: process_cpu_seconds(pid) for name, pid in pids.items()},
+        "syscalls": {name: process_syscalls(pid) for name, pid in pids.items()},
         "cores": cpu_busy_jiffies(),
     }
 
@@ -110,6 +119,7 @@ async def main_async(args: Any) -> None:
     out = {
         "window": [first["t"], last["t"]],
         "cpu_seconds": {name: last["cpu"][name] - first["cpu"][name] for name in pids},
+        "syscalls": {name: last["syscalls"][name] - first["syscalls"][name] for name in pids},
         "core_busy_pct": {str(k): v for k, v in cpu_busy_percent(first["cores"], last["cores"]).items()},
         "wall": wall,
         "calls": results,

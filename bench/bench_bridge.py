@@ -6,8 +6,9 @@ fake model answers every second of caller audio with 600 ms of audio, streamed f
 Per row: the latency the bridge adds in each direction (inbound: fake OpenAI got the append - the
 caller sent the frame; outbound: the caller got the media - the fake sent the delta; both stamped with
 CLOCK_MONOTONIC in different processes, nothing subtracted), frames lost, the app's CPU per call over the
-measured window, time to the first agent audio, and the load generator's own timer lag (if that is high,
-the row measures the load generator, not the bridge).
+measured window and its read/write syscalls per call-second (a count that other work on the machine
+does not move, unlike CPU time), time to the first agent audio, and the load generator's own timer lag
+(if that is high, the row measures the load generator, not the bridge).
 
 `python -m bench.bench_bridge [--quick] [--calls 10,50,100] [--seconds 15]`
 """
@@ -116,6 +117,7 @@ def summarize(n: int, load: dict[str, Any], fake: dict[str, Any]) -> dict[str, A
         "barge_ins": barge_ins,
         "cpu_pct_per_call": load["cpu_seconds"]["app"] / wall * 100 / n,
         "app_cpu_pct": load["cpu_seconds"]["app"] / wall * 100,
+        "syscalls_per_call_s": load["syscalls"]["app"] / wall / n,
         "load_side_pct": (load["cpu_seconds"]["fake"] + load["cpu_seconds"]["load"]) / wall * 100,
         "cores": {int(k): v for k, v in load["core_busy_pct"].items()},
         "first_audio": first_audio,
@@ -164,6 +166,7 @@ def report(rows: list[dict[str, Any]], seconds: float, app_cpu: int, load_cpu: i
             "calls",
             "app CPU %",
             "per call %",
+            "app read+write syscalls /call-s",
             f"CPU{app_cpu} busy %",
             f"CPU{load_cpu} busy % (load+fake)",
             "timer lag p99",
@@ -175,6 +178,7 @@ def report(rows: list[dict[str, Any]], seconds: float, app_cpu: int, load_cpu: i
                 r["n"],
                 f"{r['app_cpu_pct']:.1f}",
                 f"{r['cpu_pct_per_call']:.3f}",
+                f"{r['syscalls_per_call_s']:.0f}",
                 f"{r['cores'].get(app_cpu, float('nan')):.0f}",
                 f"{r['cores'].get(load_cpu, float('nan')):.0f} ({r['load_side_pct']:.0f})",
                 ms(r["lag_p99"]) + ("" if r["lag_p99"] <= TRUSTED_TIMER_LAG_MS else " (!)"),

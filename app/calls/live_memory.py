@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.calls.errors import CallAlreadyEnded, CallEnding
+from app.calls.live_call import LiveCall
 from app.calls.live_store import (
     CLOSING,
     FINALIZE_FAILURES,
     FINALIZE_RETRY_AT,
     META_FIELDS,
+    AppendedTurns,
     LiveSnapshot,
     LiveStore,
 )
@@ -29,6 +32,18 @@ class _MemCall:
     started: float = 0.0
     last_activity: float = 0.0
     closing: bool = False
+
+
+def _meta(call: _MemCall) -> dict[str, str]:
+    # The Redis store keeps next_seq in the meta hash; here it follows from the turns.
+    meta = {
+        **call.meta,
+        "next_seq": str(max(call.turns, default=-1) + 1),
+        "last_activity": repr(call.last_activity),
+    }
+    if call.closing:
+        meta[CLOSING] = "1"
+    return meta
 
 
 class MemoryLiveStore(LiveStore):
@@ -77,14 +92,7 @@ class MemoryLiveStore(LiveStore):
         call = self._calls.get(call_id)
         if call is None:
             return None
-        # The Redis store keeps next_seq in the meta hash; here it follows from the turns.
-        meta = {
-            **call.meta,
-            "next_seq": str(max(call.turns, default=-1) + 1),
-            "last_activity": repr(call.last_activity),
-        }
-        if call.closing:
-            meta[CLOSING] = "1"
+        meta = _meta(call)
         if fields is None:
             return meta
         # As the Redis store's HMGET: a call is only found by its org_id.
@@ -114,18 +122,37 @@ class MemoryLiveStore(LiveStore):
             call = self._writable(call_id)
             if call is None:
                 return None
-            next_seq = max(call.turns, default=-1) + 1
-            accepted: list[int] = []
-            for turn in turns:
-                seq = turn.get("seq")
-                seq = next_seq if seq is None else int(seq)
-                if seq in call.turns:
-                    continue
-                call.turns[seq] = {**turn, "seq": seq}
-                accepted.append(seq)
-                next_seq = max(next_seq, seq + 1)
-            call.last_activity = time.time()
-            return accepted
+            return self._append(call, turns)
+
+    async def append_turns_checked(
+        self, call_id: str, turns: list[dict[str, Any]], *, org_id: uuid.UUID, fields: Sequence[str]
+    ) -> AppendedTurns | None:
+        async with self._mutex:
+            org = str(org_id)
+            found = self._calls.get(call_id)
+            if found is None or found.meta.get("org_id") != org:
+                return None
+            call = self._writable(call_id)
+            assert call is not None
+            full = _meta(found)
+            meta = {"org_id": org, **{name: full[name] for name in fields if name in full}}
+            accepted = self._append(call, turns)
+        return AppendedTurns(call=LiveCall.from_meta(meta, partial=True), accepted=accepted)
+
+    @staticmethod
+    def _append(call: _MemCall, turns: list[dict[str, Any]]) -> list[int]:
+        next_seq = max(call.turns, default=-1) + 1
+        accepted: list[int] = []
+        for turn in turns:
+            seq = turn.get("seq")
+            seq = next_seq if seq is None else int(seq)
+            if seq in call.turns:
+                continue
+            call.turns[seq] = {**turn, "seq": seq}
+            accepted.append(seq)
+            next_seq = max(next_seq, seq + 1)
+        call.last_activity = time.time()
+        return accepted
 
     async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
         call = self._writable(call_id)

@@ -11,9 +11,7 @@ if redis.call('HGET', KEYS[1], 'closing') == '1' then return -1 end
 """
 
 # Turn appends are one atomic script: a repeated seq is ignored, a missing seq gets the next one.
-APPEND_TURNS = (
-    GUARD
-    + """
+_APPEND_BODY = """
 local next_seq = tonumber(redis.call('HGET', KEYS[1], 'next_seq') or '0')
 local accepted = {}
 for _, turn in ipairs(cjson.decode(ARGV[1])) do
@@ -27,8 +25,20 @@ for _, turn in ipairs(cjson.decode(ARGV[1])) do
 end
 redis.call('HSET', KEYS[1], 'next_seq', next_seq, 'last_activity', ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-return cjson.encode(accepted)
 """
+APPEND_TURNS = GUARD + _APPEND_BODY + "return cjson.encode(accepted)\n"
+
+# The transcript hot path: the same append, only to a call of the org in ARGV[4] (0, nothing written,
+# for a call that is gone or another org's), answering the meta fields ARGV[5..] as they were before
+# it, so the line needs no read of its own. An unknown key reads as all false: no EXISTS needed.
+APPEND_TURNS_CHECKED = (
+    """
+local read = redis.call('HMGET', KEYS[1], 'org_id', 'closing', unpack(ARGV, 5))
+if read[1] ~= ARGV[4] then return 0 end
+if read[2] == '1' then return -1 end
+"""
+    + _APPEND_BODY
+    + "return {cjson.encode(accepted), unpack(read, 3, #ARGV - 2)}\n"
 )
 
 CREATE_CALL = """

@@ -16,16 +16,18 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from app.calls import live_scripts as lua
 from app.calls.errors import CallAlreadyEnded, CallEnding
@@ -71,6 +73,14 @@ class LiveSnapshot:
             return uuid.UUID(self.meta.get("org_id") or "")
         except ValueError:
             return None
+
+
+@dataclass(frozen=True, slots=True)
+class AppendedTurns:
+    """What `append_turns_checked` read and wrote in its one step."""
+
+    call: LiveCall  # org_id and the fields asked for, as they were before the append; the rest defaults
+    accepted: list[int]
 
 
 class LiveStore(ABC):
@@ -129,6 +139,15 @@ class LiveStore(ABC):
     @abstractmethod
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         """Append turns in order; returns the seqs accepted (repeats skipped), None if no such call."""
+
+    @abstractmethod
+    async def append_turns_checked(
+        self, call_id: str, turns: list[dict[str, Any]], *, org_id: uuid.UUID, fields: Sequence[str]
+    ) -> AppendedTurns | None:
+        """`append_turns` with the read a transcript line needs, in the same atomic step: the turns go
+        only to a live call of `org_id`, and `fields` are read as they were before the append. None
+        (nothing written) if there is no such call of that org; CallEnding while it is closing;
+        ValueError if a field read is not readable (the turns are stored by then)."""
 
     @abstractmethod
     async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
@@ -224,6 +243,12 @@ class LiveStore(ABC):
         writer committed cannot put the old value back (revocation and config changes)."""
 
 
+def _accepted(raw: str) -> list[int]:
+    # cjson encodes an empty Lua table as an object.
+    accepted = orjson.loads(raw)
+    return [int(seq) for seq in accepted] if isinstance(accepted, list) else []
+
+
 def _k(call_id: str, part: str) -> str:
     return f"call:{{{call_id}}}:{part}"
 
@@ -237,6 +262,7 @@ class RedisLiveStore(LiveStore):
         self._r = redis
         self._ttl = ttl_seconds
         self._append = redis.register_script(lua.APPEND_TURNS)
+        self._append_checked = redis.register_script(lua.APPEND_TURNS_CHECKED)
         self._release = redis.register_script(lua.RELEASE_LOCK)
         self._create = redis.register_script(lua.CREATE_CALL)
         self._update = redis.register_script(lua.UPDATE_META)
@@ -272,6 +298,31 @@ class RedisLiveStore(LiveStore):
     async def _mark_active(self, call_id: str, now: float) -> None:
         await self._r.zadd(_ACTIVITY, {call_id: now})
 
+    async def _script_pipelined(
+        self,
+        script: AsyncScript,
+        keys: list[str],
+        args: list[str | int],
+        more: Callable[[Pipeline], object],
+    ) -> list[Any]:
+        """One round trip: `script` by its sha, then the commands `more` adds (the indexes live in other
+        slots, so not one transaction). redis-py's own pipelined scripts ask SCRIPT EXISTS first, a
+        round trip per execute; here a NOSCRIPT answer (a restarted or flushed Redis) loads the script
+        and runs the pipeline once more, which the commands beside it are written to allow."""
+        for attempt in range(2):
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                more(pipe)
+                results: list[Any] = await pipe.execute(raise_on_error=False)
+            if isinstance(results[0], NoScriptError) and attempt == 0:
+                script.sha = await self._r.script_load(script.script)
+                continue
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+            break
+        return results
+
     async def create_call(
         self, call_id: str, meta: dict[str, str], *, started: float, events: Sequence[dict[str, Any]] = ()
     ) -> bool:
@@ -279,13 +330,16 @@ class RedisLiveStore(LiveStore):
         flat = [item for pair in fields.items() for item in pair]
         args: list[str | int] = [orjson.dumps(flat).decode(), self._ttl]
         args += [orjson.dumps(event).decode() for event in events]
-        # One round trip: the indexes live in other slots, so they ride in the same (non-atomic)
-        # pipeline; NX keeps a repeated create from moving an existing call's start.
-        async with self._r.pipeline(transaction=False) as pipe:
-            await self._create(keys=[_k(call_id, "meta"), _k(call_id, "events")], args=args, client=pipe)
-            pipe.zadd(_ACTIVITY, {call_id: started}, nx=True)
-            pipe.zadd(_STARTED, {call_id: started}, nx=True)
-            created, _, _ = await pipe.execute()
+        # NX keeps a repeated create (or the NOSCRIPT retry) from moving an existing call's start.
+        created, _, _ = await self._script_pipelined(
+            self._create,
+            [_k(call_id, "meta"), _k(call_id, "events")],
+            args,
+            lambda pipe: (
+                pipe.zadd(_ACTIVITY, {call_id: started}, nx=True),
+                pipe.zadd(_STARTED, {call_id: started}, nx=True),
+            ),
+        )
         return bool(created)
 
     async def _read_meta(self, call_id: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
@@ -320,24 +374,40 @@ class RedisLiveStore(LiveStore):
 
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         now = time.time()
-        # The transcript hot path (two lines a call-second on the phone relay): the activity index rides
-        # in the append's round trip. XX only moves a member that is there, so a write refused because
-        # the call is gone cannot put a finalized call back in the index.
-        async with self._r.pipeline(transaction=False) as pipe:
-            await self._append(
-                keys=[_k(call_id, "meta"), _k(call_id, "turns")],
-                args=[orjson.dumps(turns).decode(), repr(now), self._ttl],
-                client=pipe,
-            )
-            pipe.zadd(_ACTIVITY, {call_id: now}, xx=True)
-            raw, _ = await pipe.execute()
+        # The activity index rides in the append's round trip. XX only moves a member that is there, so
+        # a write refused because the call is gone cannot put a finalized call back in the index.
+        raw, _ = await self._script_pipelined(
+            self._append,
+            [_k(call_id, "meta"), _k(call_id, "turns")],
+            [orjson.dumps(turns).decode(), repr(now), self._ttl],
+            lambda pipe: pipe.zadd(_ACTIVITY, {call_id: now}, xx=True),
+        )
         if raw is None or raw == 0:
             return None
         if raw == -1:
             raise CallEnding()
-        # cjson encodes an empty Lua table as an object.
-        accepted = orjson.loads(raw)
-        return [int(seq) for seq in accepted] if isinstance(accepted, list) else []
+        return _accepted(raw)
+
+    async def append_turns_checked(
+        self, call_id: str, turns: list[dict[str, Any]], *, org_id: uuid.UUID, fields: Sequence[str]
+    ) -> AppendedTurns | None:
+        now = time.time()
+        org = str(org_id)
+        # The transcript hot path (two lines a call-second on the phone relay): one round trip for the
+        # org check, the read, the append and the activity index.
+        raw, _ = await self._script_pipelined(
+            self._append_checked,
+            [_k(call_id, "meta"), _k(call_id, "turns")],
+            [orjson.dumps(turns).decode(), repr(now), self._ttl, org, *fields],
+            lambda pipe: pipe.zadd(_ACTIVITY, {call_id: now}, xx=True),
+        )
+        if not isinstance(raw, list):
+            if raw == -1:
+                raise CallEnding()
+            return None
+        meta = {"org_id": org}
+        meta.update((name, value) for name, value in zip(fields, raw[1:], strict=False) if value is not None)
+        return AppendedTurns(call=LiveCall.from_meta(meta, partial=True), accepted=_accepted(raw[0]))
 
     async def set_intake(self, call_id: str, intake: dict[str, Any]) -> bool:
         keys = [_k(call_id, "meta"), _k(call_id, "intake")]

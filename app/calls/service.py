@@ -44,6 +44,7 @@ from app.calls.second_opinion import review as review_second_opinion
 from app.calls.text import clean_text
 from app.calls.views import detail_from_snapshot, detail_from_stored, summary_from_row
 from app.classifier.second_opinion import SecondOpinion
+from app.errors import AppError
 from app.events import live as live_events
 from app.logging import bind_call_context
 from app.orgs.auth import OrgPrincipal
@@ -130,14 +131,16 @@ async def start_call(
     call_id: uuid.UUID | None = None,
     now: datetime | None = None,
     announce: bool = True,
+    spec: SessionSpec | None = None,
 ) -> StartedCall:
     """Create the call in the live store, pinning the config version and prompt hash it runs with.
 
     With `announce=False` the caller must await `announce_call` itself: a route overlaps it (a stream
-    entry and the `call.started` outbox row) with its own upstream round trip."""
+    entry and the `call.started` outbox row) with its own upstream round trip. `spec`: the session the
+    caller built already (from `session_spec(org, settings, now)`) to start that round trip first."""
     now = now or utcnow()
     call_id = call_id or uuid.uuid4()
-    spec = session_spec(org, settings, now)
+    spec = spec or session_spec(org, settings, now)
     call = LiveCall(
         org_id=org.org_id,
         channel=channel,
@@ -203,9 +206,14 @@ async def live_call(
         if call.org_id != org_id:
             raise errors.CallNotFound()
         return call
+    raise await _not_live(session, org_id=org_id, call_id=call_id)
+
+
+async def _not_live(session: AsyncSession, *, org_id: uuid.UUID, call_id: uuid.UUID) -> AppError:
+    """For a call the live store does not hold for this org: 409 if it ended, else 404."""
     if await CallRepository(session, org_id).exists(call_id):
-        raise errors.CallAlreadyEnded()
-    raise errors.CallNotFound()
+        return errors.CallAlreadyEnded()
+    return errors.CallNotFound()
 
 
 async def append_transcript(
@@ -223,7 +231,6 @@ async def append_transcript(
     opinion, the REST path (no `on_escalation`) waits its budget; a channel gets late escalations
     through `on_escalation`."""
     now = now or utcnow()
-    call = await live_call(session, live, org_id=org.org_id, call_id=call_id, fields=("escalated", "urgency"))
     rows = [
         {
             "speaker": t.speaker,
@@ -235,9 +242,17 @@ async def append_transcript(
         for t in turns
     ]
     rows = redact_turn_rows(org.config, rows)  # issue 11: before the live store and the live stream
-    accepted = await live.append_turns(str(call_id), rows)
-    if accepted is None:
-        raise errors.CallAlreadyEnded()
+    # One live-store step checks the org, reads what detection needs and appends (issue 8: the phone
+    # relay writes about two lines a call-second); the database is asked only about a call not live.
+    try:
+        appended = await live.append_turns_checked(
+            str(call_id), rows, org_id=org.org_id, fields=("escalated", "urgency")
+        )
+    except ValueError:
+        raise errors.CallNotFound() from None  # unreadable: nobody's call, as in `live_call`
+    if appended is None:
+        raise await _not_live(session, org_id=org.org_id, call_id=call_id)
+    call, accepted = appended.call, appended.accepted
     if stream_turn_text(org.config):
         await live_events.turns(live, org_id=org.org_id, call_id=call_id, rows=rows, accepted=accepted)
     detect_started = time.perf_counter()

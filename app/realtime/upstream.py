@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import struct
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +24,11 @@ from app import metrics
 from app.errors import UpstreamError
 from app.realtime import errors, events
 from app.settings import OpenAISettings
+
+try:  # the library's C masking, as its own frames use; the pure one where it is not built
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover
+    from websockets.utils import apply_mask
 
 log = logging.getLogger("callintake.realtime")
 
@@ -62,6 +69,46 @@ async def attach_sideband(settings: OpenAISettings, openai_call_id: str) -> Upst
     return Upstream(await _connect(settings, realtime_url(settings.base_url, call_id=openai_call_id)))
 
 
+_MASK_POOL_BYTES = 4096
+
+
+class _Masks:
+    """Frame masks from the OS's strong source (RFC 6455 §5.3), read 4 KB at a time rather than with a
+    syscall per frame as the library does. A forked child starts with an empty pool, never its parent's."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def take(self) -> bytes:
+        at = self._at
+        if at + 4 > len(self._pool):
+            self._pool, at = os.urandom(_MASK_POOL_BYTES), 0
+        self._at = at + 4
+        return self._pool[at : at + 4]
+
+
+_masks = _Masks()
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One masked, final text frame (a client's), as websockets' Frame.serialize builds it with no
+    extensions."""
+    length = len(payload)
+    if length < 126:
+        head = bytes((0x81, 0x80 | length))
+    elif length < 65536:
+        head = struct.pack("!BBH", 0x81, 0x80 | 126, length)
+    else:
+        head = struct.pack("!BBQ", 0x81, 0x80 | 127, length)
+    mask = _masks.take()
+    return head + mask + apply_mask(payload, mask)
+
+
 class Upstream:
     """An open, configured Realtime session. `send` takes pre-serialised client events."""
 
@@ -70,19 +117,24 @@ class Upstream:
 
     async def send(self, text: str) -> None:
         """One text frame. The phone relay sends ~55 a second per call, so when the connection is open,
-        not mid-fragment and not paused by flow control, the frame goes straight to the transport: what
-        `ClientConnection.send` does, without its per-message async context manager (a third of its
-        cost in bench_bridge's profile). Anything else takes the library's path, which waits for a
-        paused transport to drain and raises ConnectionClosed once the connection is closing."""
+        not mid-fragment, not paused by flow control and without extensions, the frame is built here
+        (`text_frame`) and goes straight to the transport: what `ClientConnection.send` does, without
+        its per-message async context manager, the library's Frame object and a getrandom() syscall
+        per mask. Anything else takes the library's path, which waits for a paused transport to drain
+        and raises ConnectionClosed once the connection is closing."""
         ws = self.ws
-        if ws.protocol.state is State.OPEN and ws.send_in_progress is None and not ws.paused:
+        protocol = ws.protocol
+        if (
+            protocol.state is State.OPEN
+            and ws.send_in_progress is None
+            and not ws.paused
+            and not protocol.extensions
+            and not protocol.expect_continuation_frame
+        ):
             transport = ws.transport
             if not transport.is_closing():
-                protocol = ws.protocol
-                protocol.send_text(text.encode())
                 try:
-                    for data in protocol.data_to_send():
-                        transport.write(data)
+                    transport.write(text_frame(text.encode()))
                 except Exception:  # as the library does: a failed write ends the connection
                     transport.abort()
                     await asyncio.shield(ws.connection_lost_waiter)

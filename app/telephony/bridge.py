@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 from typing import NoReturn
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from websockets.exceptions import ConnectionClosed
 
 from app import metrics
@@ -232,7 +232,9 @@ class PhoneBridge:
     # -- Twilio -> OpenAI --------------------------------------------------------------------------
 
     async def _pump_twilio(self) -> None:
-        receive = self._ws.receive
+        # Starlette's WebSocket.receive re-checks its state machine on every message; this pump (50
+        # messages a call-second) reads the ASGI receive beneath it and keeps that state right itself.
+        receive = self._ws._receive
         send_up = self._upstream.send
         payload_of = protocol.inbound_payload
         append = events.append_audio
@@ -243,6 +245,7 @@ class PhoneBridge:
             text = message.get("text")
             if text is None:
                 if message["type"] == "websocket.disconnect":
+                    self._ws.client_state = WebSocketState.DISCONNECTED
                     self.end("stream_closed")
                 continue  # binary frames are not Twilio's
             payload = payload_of(text)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
+from app.calls.errors import CallEnding
 from app.calls.live_memory import MemoryLiveStore
 from app.calls.live_store import LiveStore, RedisLiveStore
 
@@ -221,3 +223,61 @@ async def test_meta_reports_next_seq(store: LiveStore) -> None:
     call = await store.get_call("c1")
     selected = await store.get_call("c1", ("next_seq",))
     assert call is not None and selected is not None and call.next_seq == selected.next_seq == 2
+
+
+async def test_checked_append_reads_fields_as_before_and_appends(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(escalated="1", urgency="urgent"), started=time.time())
+    await store.append_turns("c1", [{"speaker": "caller", "text": "first"}])
+    turn = [{"speaker": "caller", "text": "second"}]
+    appended = await store.append_turns_checked(
+        "c1", turn, org_id=uuid.UUID(ORG), fields=("escalated", "urgency")
+    )
+    assert appended is not None and appended.accepted == [1]
+    call = appended.call
+    assert (str(call.org_id), call.escalated, call.urgency, call.status) == (ORG, True, "urgent", "active")
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None and [t["text"] for t in snapshot.turns] == ["first", "second"]
+
+
+async def test_checked_append_writes_nothing_to_another_orgs_or_a_missing_call(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    other = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
+    turn = [{"speaker": "caller", "text": "hi"}]
+    assert await store.append_turns_checked("c1", turn, org_id=other, fields=("escalated",)) is None
+    assert await store.append_turns_checked("nope", turn, org_id=uuid.UUID(ORG), fields=()) is None
+    await store.begin_close("c1")
+    # Another org's closing call is still not found, never "ending".
+    assert await store.append_turns_checked("c1", turn, org_id=other, fields=()) is None
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None and snapshot.turns == []
+    assert await store.get_call("nope") is None
+
+
+async def test_checked_append_refuses_a_closing_call(store: LiveStore) -> None:
+    await store.create_call("c1", _meta(), started=time.time())
+    await store.begin_close("c1")
+    with pytest.raises(CallEnding):
+        await store.append_turns_checked(
+            "c1", [{"speaker": "caller", "text": "late"}], org_id=uuid.UUID(ORG), fields=("urgency",)
+        )
+    snapshot = await store.snapshot("c1")
+    assert snapshot is not None and snapshot.turns == []
+
+
+async def test_pipelined_scripts_load_a_script_the_server_lacks(redis_url: str, redis_client: Redis) -> None:
+    # As after a Redis restart or SCRIPT FLUSH (not run here: it would reach every test on the server),
+    # the store holds shas the server does not know: each pipelined script loads itself once and runs.
+    store = RedisLiveStore.from_url(redis_url, ttl_seconds=3600)
+    try:
+        for script in (store._create, store._append, store._append_checked):
+            script.sha = "0" * 40
+        assert await store.create_call("c1", _meta(), started=time.time())
+        assert await store.append_turns("c1", [{"speaker": "caller", "text": "a"}]) == [0]
+        appended = await store.append_turns_checked(
+            "c1", [{"speaker": "caller", "text": "b"}], org_id=uuid.UUID(ORG), fields=("status",)
+        )
+        assert appended is not None and appended.accepted == [1]
+        assert await redis_client.zscore("calls:activity", "c1") is not None
+        assert store._append_checked.sha != "0" * 40
+    finally:
+        await store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
-from app.realtime.upstream import Upstream
+from app.realtime.upstream import Upstream, text_frame
 from app.telephony import protocol
 from tests.telephony.conftest import PhoneRig
 
@@ -84,6 +87,56 @@ async def test_upstream_frames_skip_the_library_send_path_while_open(library_sen
 
     assert sink.messages == sent
     assert library == 0
+
+
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_an_upstream_frame_is_what_the_library_reads(length: int) -> None:
+    payload = bytes(range(256)) * (length // 256) + bytes(range(length % 256))
+    frames = [text_frame(payload) for _ in range(3)]
+    for raw in frames:
+        reader = StreamReader()
+        reader.feed_data(raw)
+        parser = Frame.parse(reader.read_exact, mask=True)  # as a server reads a client's frame
+        with pytest.raises(StopIteration) as done:
+            next(parser)
+        frame = done.value.value
+        assert (frame.opcode, frame.fin, frame.data) == (Opcode.TEXT, True, payload)
+    assert len({raw[:14] for raw in frames}) == 3 or length == 0  # a fresh mask per frame
+
+
+def test_a_forked_child_never_takes_its_parents_next_masks() -> None:
+    text_frame(b"x")  # the pool is filled
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, text_frame(b"x")[2:6])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child_mask = os.read(read, 4)
+    os.close(read)
+    os.close(write)
+    assert child_mask != text_frame(b"x")[2:6]  # the parent's next mask, from the same pool
+
+
+async def test_upstream_frames_with_an_extension_take_the_library_path(library_sends: list[int]) -> None:
+    sink = _Sink()
+    async with serve(sink.handler, "127.0.0.1", 0, max_size=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        ws = await connect(f"ws://127.0.0.1:{port}", compression="deflate")
+        try:
+            assert ws.protocol.extensions  # permessage-deflate negotiated
+            upstream = Upstream(ws)
+            library_sends[0] = 0
+            sent = [f"message {n}" for n in range(20)]
+            for text in sent:
+                await upstream.send(text)
+            await _until(lambda: len(sink.messages) == len(sent))
+            library = library_sends[0]  # before the closing handshake, which does take the library's path
+        finally:
+            await ws.close()
+
+    assert sink.messages == sent
+    assert library == len(sent)
 
 
 async def test_upstream_send_waits_for_a_full_buffer_and_loses_nothing(library_sends: list[int]) -> None:
