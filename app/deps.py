@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection
 
 from app.calls.live_store import LiveStore
 from app.logging import bind_call_context
-from app.orgs.auth import OrgPrincipal, authenticate_org_key, check_platform_admin
+from app.orgs.auth import OrgPrincipal, authenticate_with, check_platform_admin
 from app.settings import Settings
 from app.state import AppState
 
@@ -58,13 +58,14 @@ AdminAuth = Annotated[None, Depends(require_admin)]
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[OrgPrincipal]]:
+    # No DbSession here: a warm auth cache needs none, so a route that needs no database builds no session.
     async def dependency(
-        conn: HTTPConnection,
-        session: DbSession,
-        live: LiveStoreDep,
-        authorization: Annotated[str | None, Header()] = None,
+        conn: HTTPConnection, authorization: Annotated[str | None, Header()] = None
     ) -> OrgPrincipal:
-        principal = await authenticate_org_key(session, live, authorization=authorization)
+        state = get_state(conn)
+        principal = await authenticate_with(
+            state.session_factory, state.live_store, authorization=authorization
+        )
         principal.require_scope(scope)
         bind_call_context(conn.path_params.get("call_id"), principal.org_id)  # issue 12: ids on log lines
         return principal

@@ -2,7 +2,11 @@
 latency, and sessions/s on one uvicorn worker; then the same figures for the SDP exchange, POST
 /api/realtime/calls (each exchange also starts the call's sideband). The app runs pinned to CPU 0; the
 fake OpenAI (with a fixed --delay-ms) and this client share CPU 1.
-`python -m bench.bench_mint [--quick] [--delay-ms 20]`."""
+
+The timed requests go through bench/_rawhttp.py (pre-encoded requests, one keep-alive connection per
+worker), not httpx: httpx cost this process ~4.5 ms of CPU per request, so at 180/s it held CPU 1 at
+97% and set the pace itself. `--httpx` runs (b) with the old httpx client, to compare.
+`python -m bench.bench_mint [--quick] [--delay-ms 20] [--httpx]`."""
 
 from __future__ import annotations
 
@@ -23,9 +27,10 @@ from starlette.concurrency import run_in_threadpool
 from app.calls.live_store import RedisLiveStore
 from app.calls.service import OrgContext, session_spec, start_call, utcnow
 from app.orgs.auth import authenticate_org_key
-from app.realtime.client import RealtimeClient
+from app.realtime.client import RealtimeClient, multipart_form
 from app.realtime.session import client_secret_body
 from app.settings import OpenAISettings, Settings
+from bench._rawhttp import Client, Connection, ConnectionLost, Request, Response
 from bench._support import (
     FAKE_OPENAI_KEY,
     REDIS_URL,
@@ -69,6 +74,7 @@ def _extra(parser: Any) -> None:
         "--load-seconds", type=float, default=None, help="throughput phase length (default 10)"
     )
     parser.add_argument("--no-sdp", action="store_true", help="skip (d), the SDP exchange")
+    parser.add_argument("--httpx", action="store_true", help="(b) with the old httpx load generator")
     parser.add_argument(
         "--profile",
         nargs="?",
@@ -79,18 +85,25 @@ def _extra(parser: Any) -> None:
     )
 
 
-async def _timed_post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> tuple[float, int]:
+async def _timed(client: Client | Connection, request: Request) -> tuple[float, Response]:
     started = time.perf_counter()
-    response = await client.post(url, **kwargs)
-    return (time.perf_counter() - started) * 1000, response.status_code
+    response = await client.send(request)
+    return (time.perf_counter() - started) * 1000, response
+
+
+def _json_post(url: str, body: Any, headers: dict[str, str]) -> Request:
+    return Request.build(
+        "POST", url, body=orjson.dumps(body), headers={**headers, "Content-Type": "application/json"}
+    )
 
 
 class Target:
-    """One org with a key on the running app, and the requests the bench sends."""
+    """One org with a key on the running app, and the requests the bench sends (encoded once)."""
 
     def __init__(self, app_url: str, fake_url: str, org: dict[str, Any], key: str) -> None:
         settings = Settings()
         self.org, self.key = org, key
+        self.app_url, self.fake_url = app_url, fake_url
         self.context = OrgContext.build(uuid.UUID(org["id"]), org["name"], example_config(), 1)
         # The body the app sends upstream, so the direct baseline moves the same bytes.
         self.upstream_body = client_secret_body(
@@ -98,30 +111,40 @@ class Target:
             ttl_seconds=settings.openai.client_secret_ttl_seconds,
             transcription_model=settings.openai.transcription_model,
         )
-        self.direct_url = fake_url + "/realtime/client_secrets"
-        self.direct_kwargs: dict[str, Any] = {
-            "content": orjson.dumps(self.upstream_body),
-            "headers": {"Authorization": f"Bearer {FAKE_OPENAI_KEY}", "Content-Type": "application/json"},
-        }
+        self.fake_auth = {"Authorization": f"Bearer {FAKE_OPENAI_KEY}"}
+        self.key_headers = key_headers(key)
+        self.direct = _json_post(fake_url + "/realtime/client_secrets", self.upstream_body, self.fake_auth)
         self.ours_url = app_url + "/api/realtime/session"
-        self.ours_kwargs: dict[str, Any] = {"json": SESSION_BODY, "headers": key_headers(key)}
-        self.health_url = app_url + "/healthz"
+        self.ours_kwargs: dict[str, Any] = {"json": SESSION_BODY, "headers": self.key_headers}
+        self.ours = _json_post(self.ours_url, SESSION_BODY, self.key_headers)
+        self.health = Request.build("GET", app_url + "/healthz")
         # The SDP exchange: the same offer and session, to the fake directly and through the app.
-        self.direct_calls_url = fake_url + "/realtime/calls"
-        self.fake_url = fake_url
-        self.direct_calls_kwargs: dict[str, Any] = {
-            "files": {
-                "sdp": (None, OFFER, "application/sdp"),
-                "session": (None, orjson.dumps(self.upstream_body["session"]), "application/json"),
-            },
-            "headers": {"Authorization": f"Bearer {FAKE_OPENAI_KEY}"},
-        }
-        self.calls_url = app_url + "/api/realtime/calls"
-        self.calls_kwargs: dict[str, Any] = {
-            "content": OFFER,
-            "headers": {**key_headers(key), "Content-Type": "application/sdp"},
-        }
-        self.end_url = app_url + "/api/call/end"
+        body, content_type = multipart_form(
+            [
+                ("sdp", "application/sdp", OFFER),
+                ("session", "application/json", orjson.dumps(self.upstream_body["session"])),
+            ]
+        )
+        self.direct_calls = Request.build(
+            "POST",
+            fake_url + "/realtime/calls",
+            body=body,
+            headers={**self.fake_auth, "Content-Type": content_type},
+        )
+        self.calls = Request.build(
+            "POST",
+            app_url + "/api/realtime/calls",
+            body=OFFER,
+            headers={**self.key_headers, "Content-Type": "application/sdp"},
+        )
+
+    def hangup(self, openai_call_id: str) -> Request:
+        return Request.build(
+            "POST", f"{self.fake_url}/realtime/calls/{openai_call_id}/hangup", headers=self.fake_auth
+        )
+
+    def end(self, call_id: str) -> Request:
+        return _json_post(self.app_url + "/api/call/end", {"call_id": call_id}, self.key_headers)
 
 
 def _server_side(app: Child, since: int, route: str = "/api/realtime/session") -> list[float]:
@@ -133,25 +156,26 @@ def _server_side(app: Child, since: int, route: str = "/api/realtime/session") -
     ]
 
 
-async def _sequential(client: httpx.AsyncClient, target: Target, app: Child, n: int, delay: float) -> None:
+async def _sequential(client: Client, target: Target, app: Child, n: int, delay: float) -> None:
     for _ in range(30):  # warm both connections, the auth cache, the config cache, prepared plans
-        await _timed_post(client, target.direct_url, **target.direct_kwargs)
-        await _timed_post(client, target.ours_url, **target.ours_kwargs)
+        await client.send(target.direct)
+        await client.send(target.ours)
     direct: list[float] = []
     ours: list[float] = []
     statuses: Counter[int] = Counter()
-    app_cpu, log_at = app.cpu_seconds(), app.log_offset()
+    app_cpu, log_at, client_cpu = app.cpu_seconds(), app.log_offset(), time.process_time()
     for _ in range(n):  # interleaved, so drift on a shared machine hits both series alike
-        elapsed, _status = await _timed_post(client, target.direct_url, **target.direct_kwargs)
+        elapsed, _response = await _timed(client, target.direct)
         direct.append(elapsed)
-        elapsed, status = await _timed_post(client, target.ours_url, **target.ours_kwargs)
+        elapsed, response = await _timed(client, target.ours)
         ours.append(elapsed)
-        statuses[status] += 1
+        statuses[response.status] += 1
     cpu_per_session = (app.cpu_seconds() - app_cpu) / n * 1000
+    client_per_request = (time.process_time() - client_cpu) / (2 * n) * 1000
     server = _server_side(app, log_at)
     app_cpu = app.cpu_seconds()
     for _ in range(n):
-        await client.get(target.health_url)
+        await client.send(target.health)
     cpu_per_health = (app.cpu_seconds() - app_cpu) / n * 1000
     paired = [o - d for o, d in zip(ours, direct, strict=True)]
     added = p50(ours) - p50(direct)
@@ -187,36 +211,79 @@ async def _sequential(client: httpx.AsyncClient, target: Target, app: Child, n: 
     )
     print(
         f"  app CPU (from /proc): {cpu_per_session:.2f} ms per session; "
-        f"{cpu_per_health:.2f} ms per GET /healthz (server + framework floor)"
+        f"{cpu_per_health:.2f} ms per GET /healthz (server + framework floor); "
+        f"client CPU {client_per_request:.2f} ms per request"
     )
 
 
+def _app_problems(app: Child, since: int) -> dict[str, int]:
+    """Warning and error lines the app logged after `since`, by event name (what a client error was)."""
+    with open(app.log_path, "rb") as f:
+        f.seek(since)
+        lines = f.read().splitlines()
+    found: Counter[str] = Counter()
+    for line in lines:
+        if line.startswith(b"{") and (b'"level":"warning"' in line or b'"level":"error"' in line):
+            record = orjson.loads(line)
+            found[f"{record.get('event')} ({record.get('error_type') or record.get('reason') or ''})"] += 1
+    return dict(found)
+
+
+def _lost(exc: ConnectionLost) -> str:
+    """Where a connection broke: before any response byte on a reused connection is the keep-alive race
+    (the server closed an idle connection as the request went out); anything else is the server's."""
+    if exc.got_bytes:
+        return "reset mid-response"
+    where = f"reused, idle {exc.idle:.1f} s" if exc.reused else "new connection"
+    return f"closed before a response ({where})"
+
+
 async def _throughput(
-    client: httpx.AsyncClient, target: Target, app: Child, fake: Child, seconds: float, budget: int
+    target: Target, app: Child, fake: Child, seconds: float, budget: int, *, use_httpx: bool = False
 ) -> None:
-    """CONCURRENCY workers on one shared client until the time or the request budget runs out."""
+    """CONCURRENCY workers, each on its own keep-alive connection, until the time or the request budget
+    runs out (`use_httpx`: the old generator, one shared httpx client)."""
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     left = [budget]
     deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    shared = httpx.AsyncClient(timeout=30, limits=limits) if use_httpx else None
+    replaced = [0]
 
     async def worker() -> None:
-        while left[0] > 0 and time.perf_counter() < deadline:
-            left[0] -= 1
-            try:
-                elapsed, status = await _timed_post(client, target.ours_url, **target.ours_kwargs)
-            except httpx.HTTPError as exc:
-                errors[type(exc).__name__] += 1
-                continue
-            if status == 201:
-                latencies.append(elapsed)
-            else:
-                errors[str(status)] += 1
+        connection = Connection(target.ours.host, target.ours.port)
+        try:
+            while left[0] > 0 and time.perf_counter() < deadline:
+                left[0] -= 1
+                started = time.perf_counter()
+                try:
+                    if shared is not None:
+                        status = (await shared.post(target.ours_url, **target.ours_kwargs)).status_code
+                    else:
+                        status = (await connection.send(target.ours)).status
+                except ConnectionLost as exc:
+                    errors[_lost(exc)] += 1
+                    continue
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] += 1
+                    continue
+                if status == 201:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors[str(status)] += 1
+        finally:
+            replaced[0] += connection.replaced_idle
+            connection.close()
 
     before = (app.cpu_seconds(), fake.cpu_seconds(), time.process_time(), await redis_cpu_seconds())
     cores_before, log_at = cpu_busy_jiffies(), app.log_offset()
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    try:
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    finally:
+        if shared is not None:
+            await shared.aclose()
     wall = time.perf_counter() - started
     cores = cpu_busy_percent(cores_before, cpu_busy_jiffies())
     after = (app.cpu_seconds(), fake.cpu_seconds(), time.process_time(), await redis_cpu_seconds())
@@ -226,9 +293,12 @@ async def _throughput(
     rate = len(latencies) / wall
     cpu_ms = app_pct * 10 / max(rate, 1e-9)
     server = _server_side(app, log_at)
+    problems = _app_problems(app, log_at)
     print(
         f"(b) throughput: {CONCURRENCY} concurrent, {len(latencies)} sessions in {wall:.2f} s "
-        f"(limit {seconds:g} s / {budget} requests), errors {dict(errors) or 0}"
+        f"(limit {seconds:g} s / {budget} requests), errors {dict(errors) or 0}; client: "
+        f"{'httpx (--httpx)' if use_httpx else f'_rawhttp, {CONCURRENCY} keep-alive connections'}"
+        f"{f', {replaced[0]} idle ones replaced before reuse' if replaced[0] else ''}"
     )
     print_table(
         ["under load", "value", "target"],
@@ -250,44 +320,40 @@ async def _throughput(
                 "",
             ],
             ["redis-server CPU % (unpinned, shared)", f"{redis_pct:.0f}", ""],
+            ["client CPU ms per request", ms(client_pct * 10 / max(rate, 1e-9)), ""],
         ],
     )
+    if problems:
+        print(f"  the app's warnings and errors meanwhile: {problems}")
 
 
 async def _sdp_exchange(
-    client: httpx.AsyncClient, target: Target, app: Child, n: int, seconds: float, budget: int
+    client: Client, target: Target, app: Child, n: int, seconds: float, budget: int
 ) -> None:
     """(d) POST /api/realtime/calls: sequential and interleaved with the same multipart POSTed to the
     fake, then CONCURRENCY at once. Every call the app starts runs a sideband; all are ended afterwards."""
     started: list[str] = []
-    statuses: Counter[int] = Counter()
+    statuses: Counter[int | str] = Counter()
 
-    async def ours() -> float | None:
-        t0 = time.perf_counter()
-        response = await client.post(target.calls_url, **target.calls_kwargs)
-        elapsed = (time.perf_counter() - t0) * 1000
-        statuses[response.status_code] += 1
-        if response.status_code != 201:
+    async def ours(connection: Client | Connection = client) -> float | None:
+        try:
+            elapsed, response = await _timed(connection, target.calls)
+        except ConnectionLost as exc:
+            statuses[_lost(exc)] += 1
+            return None
+        statuses[response.status] += 1
+        if response.status != 201:
             return None
         started.append(response.headers["x-call-id"])
         return elapsed
 
     async def direct() -> float:
-        t0 = time.perf_counter()
-        response = await client.post(target.direct_calls_url, **target.direct_calls_kwargs)
-        elapsed = (time.perf_counter() - t0) * 1000
-        openai_call = response.headers["location"].rpartition("/")[2]
-        await client.post(
-            f"{target.fake_url}/realtime/calls/{openai_call}/hangup",
-            headers=target.direct_calls_kwargs["headers"],
-        )
+        elapsed, response = await _timed(client, target.direct_calls)
+        await client.send(target.hangup(response.headers["location"].rpartition("/")[2]))
         return elapsed
 
-    async def end(call_id: str) -> int:
-        response = await client.post(
-            target.end_url, json={"call_id": call_id}, headers=target.ours_kwargs["headers"]
-        )
-        return response.status_code
+    async def end(call_id: str, connection: Client | Connection = client) -> int:
+        return (await connection.send(target.end(call_id))).status
 
     ended: Counter[int] = Counter()
     for _ in range(10):
@@ -315,10 +381,14 @@ async def _sdp_exchange(
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
-        while left[0] > 0 and time.perf_counter() < deadline:
-            left[0] -= 1
-            if (elapsed := await ours()) is not None:
-                latencies.append(elapsed)
+        connection = Connection(target.calls.host, target.calls.port)
+        try:
+            while left[0] > 0 and time.perf_counter() < deadline:
+                left[0] -= 1
+                if (elapsed := await ours(connection)) is not None:
+                    latencies.append(elapsed)
+        finally:
+            connection.close()
 
     app_cpu, log_at = app.cpu_seconds(), app.log_offset()
     t0 = time.perf_counter()
@@ -326,13 +396,19 @@ async def _sdp_exchange(
     wall = time.perf_counter() - t0
     cpu_ms = (app.cpu_seconds() - app_cpu) * 1000 / max(len(latencies), 1)
     server_load = _server_side(app, log_at, "/api/realtime/calls")
-    gate = asyncio.Semaphore(10)
+    pending = list(started)
 
-    async def gated_end(call_id: str) -> int:
-        async with gate:
-            return await end(call_id)
+    async def ender() -> list[int]:
+        connection, codes = Connection(target.calls.host, target.calls.port), []
+        try:
+            while pending:
+                codes.append(await end(pending.pop(), connection))
+        finally:
+            connection.close()
+        return codes
 
-    ended.update(await asyncio.gather(*(gated_end(call_id) for call_id in started)))
+    for codes in await asyncio.gather(*(ender() for _ in range(10))):
+        ended.update(codes)
     print(
         f"(d) SDP exchange, POST /api/realtime/calls: {n} sequential (interleaved with the fake), then "
         f"{CONCURRENCY} concurrent for {seconds:g} s; statuses {dict(statuses)}; ended {dict(ended)}"
@@ -440,12 +516,14 @@ async def _measure(args: Any, app: Child, app_url: str, fake: Child, fake_url: s
         org = await create_org(setup, name="Bright Smiles Dental")
         key = await create_key(setup, org["id"])
     target = Target(app_url, fake_url, org, key)
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    client = Client()
+    try:
         await _sequential(client, target, app, n, args.delay_ms)
-        await _throughput(client, target, app, fake, load_seconds, budget)
+        await _throughput(target, app, fake, load_seconds, budget, use_httpx=args.httpx)
         if not args.no_sdp:
             await _sdp_exchange(client, target, app, min(n, 200), load_seconds / 2, budget // 4)
+    finally:
+        client.close()
     await _components(target, dsn, fake_url, 100 if args.quick else 300)
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.calls.live_store import LiveStore
 from app.errors import path_uuid
@@ -83,15 +83,36 @@ async def authenticate_org_key(
     generations read here before the database read make a cache write from a read that raced the
     revocation (or config change) fail instead of bringing the old entry back for 30 s.
     """
+    prefix, key_hash = _parse_key(authorization)
+    cached = await _from_cache(live, key_hash)
+    if cached is not None:
+        return cached
+    return await _from_database(session, live, prefix, key_hash)
+
+
+async def authenticate_with(
+    sessions: async_sessionmaker[AsyncSession], live: LiveStore, *, authorization: str | None
+) -> OrgPrincipal:
+    """`authenticate_org_key`, with a database session opened only on a cache miss (the hot path, a warm
+    cache, then builds no session at all)."""
+    prefix, key_hash = _parse_key(authorization)
+    cached = await _from_cache(live, key_hash)
+    if cached is not None:
+        return cached
+    async with sessions() as session:
+        return await _from_database(session, live, prefix, key_hash)
+
+
+def _parse_key(authorization: str | None) -> tuple[str, str]:
     key = bearer_token(authorization)
     prefix = parse_prefix(key)
     if prefix is None:
         log.info("auth_failed", extra={"reason": "malformed_key"})
         raise errors.InvalidCredentials()
-    key_hash = hash_key(key)
-    cached = await _from_cache(live, key_hash)
-    if cached is not None:
-        return cached
+    return prefix, hash_key(key)
+
+
+async def _from_database(session: AsyncSession, live: LiveStore, prefix: str, key_hash: str) -> OrgPrincipal:
     generations = await live.cache_generations(key_cache_key(key_hash))
     found = await KeyAuthRepository(session).find_by_prefix(prefix)
     if found is None or not secret_equals(key_hash, found[0].key_hash):
@@ -102,7 +123,9 @@ async def authenticate_org_key(
         log.info("auth_failed", extra={"reason": "revoked_key", "key_id": str(api_key.id)})
         raise errors.InvalidCredentials()
     now = utcnow()
-    if api_key.last_used_at is None or now - api_key.last_used_at > _TOUCH_EVERY:
+    if (api_key.last_used_at is None or now - api_key.last_used_at > _TOUCH_EVERY) and await _touch_due(
+        live, api_key.id
+    ):
         await KeyAuthRepository(session).touch(api_key.id, now)
         await session.commit()
     principal = OrgPrincipal(
@@ -116,7 +139,16 @@ async def authenticate_org_key(
         scopes=frozenset(api_key.scopes),
     )
     await _to_cache(session, live, key_hash, principal, key_generation=generations[0])
+    # Ends the read transaction: the connection goes back to the pool now, not after the route's upstream
+    # round trip (a burst of misses after a cache expiry would otherwise hold one each for its length).
+    await session.commit()
     return principal
+
+
+async def _touch_due(live: LiveStore, key_id: uuid.UUID) -> bool:
+    """At most one last_used_at write per key per _TOUCH_EVERY across every worker: the misses of a burst
+    after a cache expiry all see the old timestamp, and each would otherwise update the same row."""
+    return await live.acquire_lock(f"apikey-touch:{key_id}", "1", _TOUCH_EVERY.total_seconds())
 
 
 async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:

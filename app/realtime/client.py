@@ -45,7 +45,7 @@ class _Reply:
     content: bytes
 
 
-def _multipart(parts: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+def multipart_form(parts: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
     """(body, content type) of multipart/form-data with plain named parts (no filenames)."""
     boundary = secrets.token_hex(16)
     chunks = []
@@ -107,7 +107,7 @@ class RealtimeClient:
     async def create_call(self, sdp: bytes, session: dict[str, Any]) -> tuple[bytes, str]:
         """POST /realtime/calls (the unified interface): the browser's SDP offer and our session as
         multipart with the standard key. Returns (answer SDP, OpenAI call id from `Location`)."""
-        body, content_type = _multipart(
+        body, content_type = multipart_form(
             [("sdp", "application/sdp", sdp), ("session", "application/json", orjson.dumps(session))]
         )
         headers = {**self._auth(), "Content-Type": content_type}

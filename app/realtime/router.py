@@ -3,9 +3,11 @@ POST /api/realtime/session (the client-secret mint: the browser runs the call, k
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
@@ -13,7 +15,7 @@ from app.calls import errors as call_errors
 from app.calls import service
 from app.calls.overflows import require_slot
 from app.calls.schemas import ClientSecret, SessionMinted, SessionRequest
-from app.deps import DbSession, SessionCreator, StateDep
+from app.deps import SessionCreator, StateDep
 from app.errors import AppError, path_uuid
 from app.realtime import webrtc
 from app.realtime.client import RealtimeClient
@@ -52,7 +54,6 @@ _SDP_BODY = {
 async def create_webrtc_call(
     principal: SessionCreator,
     state: StateDep,
-    session: DbSession,
     request: Request,
     call_id: Annotated[
         str | None, Query(description="Resume this browser call with a new WebRTC call.")
@@ -67,7 +68,6 @@ async def create_webrtc_call(
     caller = webrtc.caller_from_headers(x_caller_name, x_caller_phone)
     resume = path_uuid(call_id, call_errors.CallNotFound) if call_id is not None else None
     answer, started = await webrtc.start_webrtc_call(
-        session,
         state,
         org=service.OrgContext.from_principal(principal),
         offer=offer,
@@ -90,7 +90,7 @@ async def create_webrtc_call(
     ),
 )
 async def create_session(
-    principal: SessionCreator, state: StateDep, session: DbSession, body: SessionRequest | None = None
+    principal: SessionCreator, state: StateDep, body: SessionRequest | None = None
 ) -> SessionMinted:
     body = body or SessionRequest()
     client: RealtimeClient = state.extras["realtime_client"]
@@ -98,40 +98,52 @@ async def create_session(
     live = state.live_store
     now = service.utcnow()
     started: service.StartedCall | None = None
-    if body.call_id is not None:
-        resuming = await service.live_call(
-            session, live, org_id=org.org_id, call_id=body.call_id, fields=("channel", "next_seq")
-        )
-        if resuming.channel != "browser":
-            raise call_errors.CallNotFound()
-        call_id = body.call_id
-        next_seq = resuming.next_seq
-        spec = service.session_spec(org, state.settings, now)
-    else:
-        caller = body.caller
-        new_id = uuid.uuid4()
-        limit = org.config.limits.max_concurrent_calls
-        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
-        started = await service.start_call(
-            live,
-            call_id=new_id,
-            org=org,
-            settings=state.settings,
-            channel="browser",
-            from_number=caller.phone if caller else None,
-            caller_name=caller.name if caller else None,
-            metadata=body.metadata,
-            now=now,
-            announce=False,
-        )
-        call_id, spec, next_seq = started.call_id, started.spec, 0
+    spec = service.session_spec(org, state.settings, now)
     request_body = client_secret_body(
         spec,
         ttl_seconds=state.settings.openai.client_secret_ttl_seconds,
         transcription_model=state.settings.openai.transcription_model,
     )
+    upstream: Awaitable[dict[str, Any]]
+    if body.call_id is not None:
+        async with state.session_factory() as session:  # only a call no longer live is looked up there
+            resuming = await service.live_call(
+                session, live, org_id=org.org_id, call_id=body.call_id, fields=("channel", "next_seq")
+            )
+        if resuming.channel != "browser":
+            raise call_errors.CallNotFound()
+        call_id = body.call_id
+        next_seq = resuming.next_seq
+        upstream = client.create_client_secret(request_body)
+    else:
+        caller = body.caller
+        new_id = uuid.uuid4()
+        limit = org.config.limits.max_concurrent_calls
+        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
+        # The mint goes out first and the call is started in the live store during its round trip. A
+        # call that fails to start leaves at most an unused secret, which expires by itself.
+        upstream = asyncio.ensure_future(client.create_client_secret(request_body))
+        try:
+            started = await service.start_call(
+                live,
+                call_id=new_id,
+                org=org,
+                settings=state.settings,
+                channel="browser",
+                from_number=caller.phone if caller else None,
+                caller_name=caller.name if caller else None,
+                metadata=body.metadata,
+                now=now,
+                announce=False,
+                spec=spec,
+            )
+        except BaseException:
+            upstream.cancel()
+            upstream.add_done_callback(_consume)
+            raise
+        call_id, next_seq = started.call_id, 0
     try:
-        minted = await service.announced_during(live, started, client.create_client_secret(request_body))
+        minted = await service.announced_during(live, started, upstream)
     except AppError as exc:
         await live.add_event(
             str(call_id), {"type": "session_mint_failed", "at": now.isoformat(), "data": {"code": exc.code}}
@@ -151,3 +163,9 @@ async def create_session(
         session=minted.get("session") or {},
         next_seq=next_seq,
     )
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """A mint given up on (its call failed to start): its outcome is read so nothing logs it as lost."""
+    if not task.cancelled():
+        task.exception()

@@ -7,11 +7,10 @@ return the answer SDP. The browser never holds an OpenAI credential, and the too
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import uuid
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calls import errors as call_errors
 from app.calls import service
@@ -68,7 +67,6 @@ def caller_from_headers(name: str | None, phone: str | None) -> CallerInfo | Non
 
 
 async def start_webrtc_call(
-    session: AsyncSession,
     state: AppState,
     *,
     org: service.OrgContext,
@@ -84,9 +82,10 @@ async def start_webrtc_call(
     resumed = call_id is not None
     started: service.StartedCall | None = None
     if call_id is not None:
-        resuming = await service.live_call(
-            session, live, org_id=org.org_id, call_id=call_id, fields=("channel", "started_at")
-        )
+        async with state.session_factory() as session:  # closed before the OpenAI round trip
+            resuming = await service.live_call(
+                session, live, org_id=org.org_id, call_id=call_id, fields=("channel", "started_at")
+            )
         if resuming.channel != "browser":
             raise call_errors.CallNotFound()
         started_at = resuming.started_at
@@ -107,7 +106,6 @@ async def start_webrtc_call(
             announce=False,
         )
         call_id, started_at, spec = started.call_id, started.started_at, started.spec
-    await session.rollback()  # reads are done: no connection held across the OpenAI round trip
     key = str(call_id)
     body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
     client: RealtimeClient = state.extras["realtime_client"]
@@ -123,10 +121,15 @@ async def start_webrtc_call(
         # The header too: a proxy (the Next.js route) can end the call without parsing our error body.
         exc.headers = {**(exc.headers or {}), "X-Call-Id": key}
         raise
-    await live.update_call(key, openai_call_id=openai_call_id)
-    await live.add_event(
-        key,
-        call_event("webrtc_call_created", source="server", model=spec.model, openai_call_id=openai_call_id),
+    # Two keys of the call, written side by side: one round trip before the answer, not two.
+    await asyncio.gather(
+        live.update_call(key, openai_call_id=openai_call_id),
+        live.add_event(
+            key,
+            call_event(
+                "webrtc_call_created", source="server", model=spec.model, openai_call_id=openai_call_id
+            ),
+        ),
     )
     sideband = SidebandCall(
         state=state, org=org, call_id=key, openai_call_id=openai_call_id, session=body, started_at=started_at
