@@ -187,16 +187,47 @@ async def record(
     outbox_type = OUTBOX_TYPES.get(type_)
     if outbox_type is None:
         return
+    moment = datetime.fromisoformat(at_text)
     try:
         await bus.outbox.write(
             org_id=uuid.UUID(org),
             type_=outbox_type,
             call_id=uuid.UUID(call),
             data=_outbox_data(type_, call, {**data, "at": at_text}, intake),
-            at=datetime.fromisoformat(at_text),
+            at=moment,
+            event_id=outbox.live_event_id(call, type_, moment),
         )
     except Exception as exc:
+        # Not lost: finalize writes every live event again under the same id (`rewrite_live_events`).
         log.warning("live_outbox_write_failed", extra={"event_type": type_, "error_type": type(exc).__name__})
+
+
+async def rewrite_live_events(session: AsyncSession, ended: Any) -> None:
+    """An end hook: in the finalize transaction, the outbox row of every live event again, under the id
+    its live write used, so one whose live write failed (PostgreSQL away, or the process died between
+    the live store and the outbox) is delivered now, and one that committed is left alone."""
+    call = str(ended.call_id)
+    intake = ended.rows.intake
+    rows = []
+    for event in ended.rows.events:
+        outbox_type = OUTBOX_TYPES.get(str(event["type"]))
+        if outbox_type is None:
+            continue
+        at: datetime = event["at"]
+        data = dict(event.get("data") or {})
+        rows.append(
+            {
+                "id": outbox.live_event_id(call, str(event["type"]), at),
+                "organization_id": ended.org_id,
+                "call_id": ended.call_id,
+                "type": outbox_type,
+                "data": _outbox_data(str(event["type"]), call, {**data, "at": at.isoformat()}, intake),
+                "created_at": at,
+            }
+        )
+    await outbox.insert_if_absent(session, rows)
+    if rows:
+        outbox.wake_after_commit(session)
 
 
 async def turns(

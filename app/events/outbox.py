@@ -8,11 +8,12 @@ the in-process dispatcher at once (no wait for its next poll).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from sqlalchemy import event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -107,23 +108,46 @@ async def enqueue(
     data: Mapping[str, Any],
     call_id: uuid.UUID | None = None,
     at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Write one event in the session's transaction; the caller commits (or rolls back) it."""
+    """Write one event in the session's transaction; the caller commits (or rolls back) it. With an
+    `event_id` the write happens only if no event has that id yet (a live event written again)."""
     if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
         raise ValueError(f"unknown outbox event type: {type_}")
-    event_id = uuid.uuid4()
-    await session.execute(
-        insert(OutboxEvent).values(
-            id=event_id,
-            organization_id=org_id,
-            call_id=call_id,
-            type=type_,
-            data=dict(data),
-            created_at=at or utcnow(),
-        )
-    )
+    new_id = event_id or uuid.uuid4()
+    row: dict[str, Any] = {
+        "id": new_id,
+        "organization_id": org_id,
+        "call_id": call_id,
+        "type": type_,
+        "data": dict(data),
+        "created_at": at or utcnow(),
+    }
+    if event_id is None:
+        await session.execute(insert(OutboxEvent).values(**row))
+    else:
+        await insert_if_absent(session, [row])
     wake_after_commit(session)
-    return event_id
+    return new_id
+
+
+async def insert_if_absent(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Outbox rows whose ids may already be there: one statement, existing ids left as they are."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxEvent)
+    await session.execute(statement.values([dict(row) for row in rows]).on_conflict_do_nothing())
+
+
+# Live events get ids derived from what the live store recorded (call, type, time), so the copy
+# finalize writes again for every live event is a no-op for those whose live write committed.
+_LIVE_EVENT_NAMESPACE: Final = uuid.UUID("5b0f7a52-8d7e-4c55-9b1e-2f4c61d3a0e7")
+
+
+def live_event_id(call_id: uuid.UUID | str, type_: str, at: datetime) -> uuid.UUID:
+    moment = at.astimezone(UTC).isoformat() if at.tzinfo is not None else at.isoformat()
+    return uuid.uuid5(_LIVE_EVENT_NAMESPACE, f"{call_id}|{type_}|{moment}")
 
 
 def _iso(value: Any) -> Any:

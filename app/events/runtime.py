@@ -47,9 +47,11 @@ class AfterCallRuntime:
             log_, queue_size=events.subscriber_queue_size, heartbeat_seconds=events.heartbeat_seconds
         )
         live.bind(self._state.live_store, live.LiveBus(log_, self.hub, self._state.session_factory))
-        # `call.ended` and the analysis job are queued in every finalize transaction (end_call's hooks).
+        # `call.ended`, the live events' rows again (a failed live write is not lost) and the analysis job
+        # are queued in every finalize transaction (end_call's hooks).
         removers = [
             register_end_hook(outbox.call_ended_hook, state=self._state),
+            register_end_hook(live.rewrite_live_events, state=self._state),
             register_end_hook(end_hook(settings), state=self._state),
         ]
 

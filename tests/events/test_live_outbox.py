@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
 
+from app.events import outbox
 from app.events.transfers import transfer_data
 from database.models import OutboxEvent
 from tests.calls.conftest import Org, end, say, start
@@ -123,3 +126,50 @@ def test_transfer_outcomes_map_twilio_dial_statuses() -> None:
     ]:
         data = transfer_data("c", dial_status=status, talk_seconds=None, escalated_at=escalated, now=now)
         assert (data["outcome"], data["seconds_to_answer"]) == (outcome, None)
+
+
+async def _outbox_rows(app: RunningApp, call_id: str) -> list[OutboxEvent]:
+    async with app.state.session_factory() as session:
+        rows = await session.scalars(select(OutboxEvent).where(OutboxEvent.call_id == uuid.UUID(call_id)))
+        return list(rows)
+
+
+async def test_live_event_whose_outbox_write_never_happened_is_written_by_finalize(
+    stream_app: RunningApp, api: httpx.AsyncClient, org: Org, receiver: WebhookReceiver
+) -> None:
+    # The live store recorded the escalation, then the process died (or PostgreSQL was away) before
+    # its outbox row: the live half of the production path, without the outbox half.
+    hook = await register(api, org, receiver.url, LIVE_EVENTS)
+    call_id = await start(api, org)
+    at = datetime.now(UTC)
+    escalated = {"urgency": "emergency", "source": "detection", "category": "emergency"}
+    event = {"type": "escalated", "at": at.isoformat(), "data": escalated}
+    assert await stream_app.state.live_store.add_event(call_id, event)
+    await end(api, org, call_id)
+    rows = await _outbox_rows(stream_app, call_id)
+    assert Counter(row.type for row in rows) == {"call.started": 1, "call.escalated": 1, "call.ended": 1}
+    [row] = [row for row in rows if row.type == "call.escalated"]
+    assert row.id == outbox.live_event_id(call_id, "escalated", at)  # the id a live write would have used
+    await drain(dispatcher_for(stream_app))
+    bodies = [r.verify(hook["secret"]) for r in receiver.received]
+    assert sorted(body["type"] for body in bodies) == ["call.ended", "call.escalated", "call.started"]
+    [delivered] = [body for body in bodies if body["type"] == "call.escalated"]
+    assert delivered["data"]["call_id"] == call_id and delivered["data"]["urgency"] == "emergency"
+
+
+async def test_live_events_written_during_the_call_are_not_written_twice_by_finalize(
+    stream_app: RunningApp, api: httpx.AsyncClient, org: Org
+) -> None:
+    call_id = await start(api, org)
+    await say(api, org, call_id, ("caller", "my jaw swelling is getting worse"))
+    args = {"caller_name": "Bo", "urgency_level": "urgent", "summary": "swelling"}
+    await api.post(
+        f"/api/calls/{call_id}/tool-calls",
+        json={"name": "complete_intake", "arguments": args},
+        headers=org.headers,
+    )
+    live = Counter(row.type for row in await _outbox_rows(stream_app, call_id))
+    assert live == {"call.started": 1, "call.escalated": 1, "intake.completed": 1}
+    await end(api, org, call_id)
+    after = Counter(row.type for row in await _outbox_rows(stream_app, call_id))
+    assert after == {**live, "call.ended": 1}
