@@ -111,15 +111,7 @@ async def test_commit_from_another_process_wakes_a_dispatcher_polling_rarely(
     running = asyncio.create_task(dispatcher.run(stop))
     try:
         await asyncio.sleep(1.0)  # the first poll is behind it; the next one is a minute away
-        # Plain SQL, as another process would commit it: no in-process wake-up, only the trigger's NOTIFY.
-        async with hooks_app.state.session_factory() as session, session.begin():
-            await session.execute(
-                text(
-                    "INSERT INTO outbox_events (id, organization_id, type, data, created_at)"
-                    " VALUES (:id, :org, 'call.ended', '{}', now())"
-                ),
-                {"id": uuid.uuid4(), "org": org.id},
-            )
+        await insert_event_as_another_process(hooks_app, org)
         await receiver.wait_for(1, timeout=10)
     finally:
         stop.set()
