@@ -5,18 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveSnapshot
 from app.calls.repository import StoredCall
 from app.calls.schemas import CallDetail, CallEvent, CallSummary, Intake, Turn
 
 
-def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
-    call = snapshot.call
-    intake = snapshot.intake
-    return CallDetail(
-        call_id=uuid.UUID(snapshot.call_id),
+def summary_from_live(call_id: str, call: LiveCall, *, turn_count: int) -> CallSummary:
+    return CallSummary(
+        call_id=uuid.UUID(call_id),
         channel=call.channel,
-        status=call.status,
+        status=call.status or "active",
         started_at=call.started_at,
         ended_at=None,
         duration_seconds=None,
@@ -29,8 +28,17 @@ def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
         caller_name=call.caller_name,
         config_version=call.config_version,
         prompt_hash=call.prompt_hash,
-        turn_count=len(snapshot.turns),
+        turn_count=turn_count,
         live=True,
+    )
+
+
+def detail_from_snapshot(snapshot: LiveSnapshot) -> CallDetail:
+    call = snapshot.call
+    intake = snapshot.intake
+    summary = summary_from_live(snapshot.call_id, call, turn_count=len(snapshot.turns))
+    return CallDetail(
+        **summary.model_dump(),
         metadata=call.metadata,
         transcript=[
             Turn(seq=t["seq"], speaker=t["speaker"], text=t["text"], at=t["at"]) for t in snapshot.turns

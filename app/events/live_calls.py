@@ -5,37 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 
-from app.calls.live_call import LiveCall
 from app.calls.live_store import LiveStore
 from app.calls.repository import CallFilters
 from app.calls.schemas import CallSummary
+from app.calls.views import summary_from_live
 from app.events.live import bus_for
 
 log = logging.getLogger("callintake.events")
 
 MAX_LIVE_LISTED = 500
-
-
-def summary_from_call(call_id: str, call: LiveCall) -> CallSummary:
-    return CallSummary(
-        call_id=uuid.UUID(call_id),
-        channel=call.channel,
-        status=call.status or "active",
-        started_at=call.started_at,
-        ended_at=None,
-        duration_seconds=None,
-        escalated=call.escalated,
-        escalation_reason=call.escalation_reason,
-        escalation_urgency=call.escalation_urgency,
-        urgency=call.urgency,
-        end_reason=call.end_reason,
-        from_number=call.from_number,
-        caller_name=call.caller_name,
-        config_version=call.config_version,
-        prompt_hash=call.prompt_hash,
-        turn_count=call.next_seq,
-        live=True,
-    )
 
 
 async def live_summaries(
@@ -56,7 +34,7 @@ async def live_summaries(
         if call is None or call.org_id != org_id:
             await bus.log.set_live(org, call_id, None)
             continue
-        found.append(summary_from_call(call_id, call))
+        found.append(summary_from_live(call_id, call, turn_count=call.next_seq))
     return found
 
 

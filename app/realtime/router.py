@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
@@ -13,7 +12,6 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.calls import errors as call_errors
 from app.calls import service
-from app.calls.overflows import require_slot
 from app.calls.schemas import ClientSecret, SessionMinted, SessionRequest
 from app.deps import SessionCreator, StateDep
 from app.errors import AppError, path_uuid
@@ -106,36 +104,17 @@ async def create_session(
     )
     upstream: Awaitable[dict[str, Any]]
     if body.call_id is not None:
-        async with state.session_factory() as session:  # only a call no longer live is looked up there
-            resuming = await service.live_call(
-                session, live, org_id=org.org_id, call_id=body.call_id, fields=("channel", "next_seq")
-            )
-        if resuming.channel != "browser":
-            raise call_errors.CallNotFound()
         call_id = body.call_id
-        next_seq = resuming.next_seq
+        next_seq = (await webrtc.resumable(state, org, call_id, "next_seq")).next_seq
         upstream = client.create_client_secret(request_body)
     else:
-        caller = body.caller
-        new_id = uuid.uuid4()
-        limit = org.config.limits.max_concurrent_calls
-        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
+        new_id = await webrtc.take_slot(state, org)
         # The mint goes out first and the call is started in the live store during its round trip. A
         # call that fails to start leaves at most an unused secret, which expires by itself.
         upstream = asyncio.ensure_future(client.create_client_secret(request_body))
         try:
-            started = await service.start_call(
-                live,
-                call_id=new_id,
-                org=org,
-                settings=state.settings,
-                channel="browser",
-                from_number=caller.phone if caller else None,
-                caller_name=caller.name if caller else None,
-                metadata=body.metadata,
-                now=now,
-                announce=False,
-                spec=spec,
+            started = await webrtc.start_browser_call(
+                state, org, new_id, body.caller, now=now, spec=spec, metadata=body.metadata
             )
         except BaseException:
             upstream.cancel()

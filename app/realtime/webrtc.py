@@ -11,10 +11,13 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from datetime import datetime
+from typing import Any
 
 from app.calls import errors as call_errors
 from app.calls import service
 from app.calls.channel import call_event
+from app.calls.live_call import LiveCall
 from app.calls.overflows import require_slot
 from app.calls.schemas import CallerInfo
 from app.errors import AppError, ValidationFailed
@@ -22,6 +25,7 @@ from app.realtime.client import RealtimeClient
 from app.realtime.session import realtime_session
 from app.realtime.sideband import SidebandCall, sidebands
 from app.safety import policy
+from app.safety.prompt import SessionSpec
 from app.state import AppState
 
 log = logging.getLogger("callintake.realtime")
@@ -66,6 +70,52 @@ def caller_from_headers(name: str | None, phone: str | None) -> CallerInfo | Non
     return CallerInfo.model_validate({"name": name, "phone": phone})
 
 
+async def resumable(state: AppState, org: service.OrgContext, call_id: uuid.UUID, *fields: str) -> LiveCall:
+    """The browser call a mint or an SDP offer resumes (404 for another org's, an unknown or a phone
+    call); the session that may look it up is closed before any OpenAI round trip."""
+    async with state.session_factory() as session:
+        resuming = await service.live_call(
+            session, state.live_store, org_id=org.org_id, call_id=call_id, fields=("channel", *fields)
+        )
+    if resuming.channel != "browser":
+        raise call_errors.CallNotFound()
+    return resuming
+
+
+async def take_slot(state: AppState, org: service.OrgContext) -> uuid.UUID:
+    """A new browser call's id, holding one of the org's concurrent-call slots (or the refusal)."""
+    call_id = uuid.uuid4()
+    limit = org.config.limits.max_concurrent_calls
+    await require_slot(state, org_id=org.org_id, call_id=call_id, max_concurrent_calls=limit)
+    return call_id
+
+
+async def start_browser_call(
+    state: AppState,
+    org: service.OrgContext,
+    call_id: uuid.UUID,
+    caller: CallerInfo | None,
+    *,
+    now: datetime,
+    spec: SessionSpec | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> service.StartedCall:
+    """The browser call in the live store, announced later (beside the OpenAI round trip)."""
+    return await service.start_call(
+        state.live_store,
+        call_id=call_id,
+        org=org,
+        settings=state.settings,
+        channel="browser",
+        from_number=caller.phone if caller else None,
+        caller_name=caller.name if caller else None,
+        metadata=metadata,
+        now=now,
+        announce=False,
+        spec=spec,
+    )
+
+
 async def start_webrtc_call(
     state: AppState,
     *,
@@ -82,29 +132,11 @@ async def start_webrtc_call(
     resumed = call_id is not None
     started: service.StartedCall | None = None
     if call_id is not None:
-        async with state.session_factory() as session:  # closed before the OpenAI round trip
-            resuming = await service.live_call(
-                session, live, org_id=org.org_id, call_id=call_id, fields=("channel", "started_at")
-            )
-        if resuming.channel != "browser":
-            raise call_errors.CallNotFound()
-        started_at = resuming.started_at
+        started_at = (await resumable(state, org, call_id, "started_at")).started_at
         spec = service.session_spec(org, state.settings, now)
     else:
-        new_id = uuid.uuid4()
-        limit = org.config.limits.max_concurrent_calls
-        await require_slot(state, org_id=org.org_id, call_id=new_id, max_concurrent_calls=limit)
-        started = await service.start_call(
-            live,
-            call_id=new_id,
-            org=org,
-            settings=state.settings,
-            channel="browser",
-            from_number=caller.phone if caller else None,
-            caller_name=caller.name if caller else None,
-            now=now,
-            announce=False,
-        )
+        new_id = await take_slot(state, org)
+        started = await start_browser_call(state, org, new_id, caller, now=now)
         call_id, started_at, spec = started.call_id, started.started_at, started.spec
     key = str(call_id)
     body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
