@@ -1,7 +1,9 @@
 """Session minting through the real app: what POST /api/realtime/session adds on top of OpenAI's own
 latency, and sessions/s on one uvicorn worker; then the same figures for the SDP exchange, POST
 /api/realtime/calls (each exchange also starts the call's sideband). The app runs pinned to CPU 0; the
-fake OpenAI (with a fixed --delay-ms) and this client share CPU 1.
+fake OpenAI (with a fixed --delay-ms, for the mint and the SDP exchange alike) and this client share
+CPU 1. `--delay-ms 0` shows what would be hidden behind OpenAI's own latency: the work the app does
+beside the upstream round trip (the call's start, its stream entry) then counts as added too.
 
 The timed requests go through bench/_rawhttp.py (pre-encoded requests, one keep-alive connection per
 worker), not httpx: httpx cost this process ~4.5 ms of CPU per request, so at 180/s it held CPU 1 at

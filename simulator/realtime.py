@@ -969,6 +969,8 @@ class FakeRealtime:
         except orjson.JSONDecodeError:
             session = None
         self.call_requests.append(RecordedRequest(dict(request.headers), session, time.time()))
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
         if self._http_script:
             action = self._http_script.popleft()
             if isinstance(action, _Fail):
@@ -1144,7 +1146,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed)")
     parser.add_argument("--api-key", default="sk-simulator-not-openai")
-    parser.add_argument("--delay-ms", type=float, default=0.0, help="delay before each client_secrets answer")
+    parser.add_argument(
+        "--delay-ms", type=float, default=0.0, help="delay before each client_secrets or calls answer"
+    )
     parser.add_argument(
         "--respond-every-ms", type=int, default=None, help="reply after this much caller audio"
     )

@@ -171,17 +171,20 @@ async def start_call(
     return started
 
 
-async def announce_call(live: LiveStore, started: StartedCall) -> None:
+async def announce_call(live: LiveStore, started: StartedCall, *, await_outbox: bool = True) -> None:
     """The started call on the live stream and in the outbox (issue 10); never raises into the call."""
-    await live_events.record(live, org_id=started.org_id, call_id=started.call_id, event=started.event)
+    await live_events.record(
+        live, org_id=started.org_id, call_id=started.call_id, event=started.event, await_outbox=await_outbox
+    )
 
 
 async def announced_during(live: LiveStore, started: StartedCall | None, upstream: Awaitable[R]) -> R:
-    """`upstream` (an OpenAI round trip) with `announce_call` run beside it; both are done on return,
-    so the caller's answer still follows the outbox commit, without waiting for it in series."""
+    """`upstream` (an OpenAI round trip) with `announce_call` run beside it. On return the started call
+    is on the live stream, and its outbox row is queued but not waited for: the caller's answer does
+    not wait on PostgreSQL, and finalize writes the row (same id) if it never commits."""
     if started is None:
         return await upstream
-    announcing = asyncio.ensure_future(announce_call(live, started))
+    announcing = asyncio.ensure_future(announce_call(live, started, await_outbox=False))
     try:
         return await upstream
     finally:

@@ -61,11 +61,15 @@ class OutboxWriter:
 
     async def write(self, **row: Any) -> None:
         """`outbox.enqueue(session, **row)` in a shared transaction; returns after it committed."""
+        await self.submit(**row)
+
+    def submit(self, **row: Any) -> asyncio.Future[None]:
+        """Queue `row` for the next shared transaction: the future settles once it committed or failed."""
         future = asyncio.get_running_loop().create_future()
         self._queue.append((row, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
-        await future
+        return future
 
     async def _flush(self) -> None:
         batch: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
@@ -161,8 +165,11 @@ async def record(
     call_id: uuid.UUID | str,
     event: Mapping[str, Any],
     intake: Mapping[str, Any] | None = None,
+    await_outbox: bool = True,
 ) -> None:
-    """After `live.add_event(...)` (or create_call): publish it, and write the outbox row it implies."""
+    """After `live.add_event(...)` (or create_call): publish it, and write the outbox row it implies.
+    With `await_outbox=False` the row is queued for the next shared commit and not waited for: the
+    event is on the live stream on return, and a row that never commits is written by finalize."""
     observe_call_event(org_id, event)  # issue 12: escalation metrics and trace event
     bus = _BUSES.get(live)
     if bus is None:
@@ -188,18 +195,31 @@ async def record(
     if outbox_type is None:
         return
     moment = datetime.fromisoformat(at_text)
+    written = bus.outbox.submit(
+        org_id=uuid.UUID(org),
+        type_=outbox_type,
+        call_id=uuid.UUID(call),
+        data=_outbox_data(type_, call, {**data, "at": at_text}, intake),
+        at=moment,
+        event_id=outbox.live_event_id(call, type_, moment),
+    )
+    if not await_outbox:
+        written.add_done_callback(lambda done: _outbox_written(done, type_))
+        return
     try:
-        await bus.outbox.write(
-            org_id=uuid.UUID(org),
-            type_=outbox_type,
-            call_id=uuid.UUID(call),
-            data=_outbox_data(type_, call, {**data, "at": at_text}, intake),
-            at=moment,
-            event_id=outbox.live_event_id(call, type_, moment),
-        )
+        await written
     except Exception as exc:
-        # Not lost: finalize writes every live event again under the same id (`rewrite_live_events`).
-        log.warning("live_outbox_write_failed", extra={"event_type": type_, "error_type": type(exc).__name__})
+        _log_outbox_failure(type_, exc)
+
+
+def _outbox_written(written: asyncio.Future[None], type_: str) -> None:
+    if not written.cancelled() and (exc := written.exception()) is not None:
+        _log_outbox_failure(type_, exc)
+
+
+def _log_outbox_failure(type_: str, exc: BaseException) -> None:
+    # Not lost: finalize writes every live event again under the same id (`rewrite_live_events`).
+    log.warning("live_outbox_write_failed", extra={"event_type": type_, "error_type": type(exc).__name__})
 
 
 async def rewrite_live_events(session: AsyncSession, ended: Any) -> None:

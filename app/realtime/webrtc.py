@@ -116,6 +116,25 @@ async def start_browser_call(
     )
 
 
+def _hang_up_unused(client: RealtimeClient, created: asyncio.Future[tuple[bytes, str]]) -> None:
+    """An OpenAI call whose call failed to start here: nobody will run it, so it is hung up."""
+    if created.cancelled() or created.exception() is not None:
+        return
+    hanging_up = asyncio.ensure_future(_hang_up_quietly(client, created.result()[1]))
+    _UNUSED.add(hanging_up)
+    hanging_up.add_done_callback(_UNUSED.discard)
+
+
+async def _hang_up_quietly(client: RealtimeClient, openai_call_id: str) -> None:
+    try:
+        await client.hang_up_call(openai_call_id)
+    except Exception as exc:  # it ends by itself: no browser will ever connect to it
+        log.warning("webrtc_unused_hangup_failed", extra={"error_type": type(exc).__name__})
+
+
+_UNUSED: set[asyncio.Future[None]] = set()
+
+
 async def start_webrtc_call(
     state: AppState,
     *,
@@ -131,20 +150,26 @@ async def start_webrtc_call(
     now = service.utcnow()
     resumed = call_id is not None
     started: service.StartedCall | None = None
+    client: RealtimeClient = state.extras["realtime_client"]
+    spec = service.session_spec(org, state.settings, now)
+    body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
+    upstream: asyncio.Future[tuple[bytes, str]]
     if call_id is not None:
         started_at = (await resumable(state, org, call_id, "started_at")).started_at
-        spec = service.session_spec(org, state.settings, now)
+        upstream = asyncio.ensure_future(client.create_call(offer, body))
     else:
         new_id = await take_slot(state, org)
-        started = await start_browser_call(state, org, new_id, caller, now=now)
-        call_id, started_at, spec = started.call_id, started.started_at, started.spec
+        # As in the mint: the offer goes out first and the call starts during OpenAI's round trip.
+        upstream = asyncio.ensure_future(client.create_call(offer, body))
+        try:
+            started = await start_browser_call(state, org, new_id, caller, now=now, spec=spec)
+        except BaseException:
+            upstream.add_done_callback(lambda done: _hang_up_unused(client, done))
+            raise
+        call_id, started_at = started.call_id, started.started_at
     key = str(call_id)
-    body = realtime_session(spec, transcription_model=state.settings.openai.transcription_model)
-    client: RealtimeClient = state.extras["realtime_client"]
     try:
-        answer, openai_call_id = await service.announced_during(
-            live, started, client.create_call(offer, body)
-        )
+        answer, openai_call_id = await service.announced_during(live, started, upstream)
     except AppError as exc:
         await live.add_event(key, call_event("webrtc_call_failed", source="server", code=exc.code))
         # The call stays live so the browser can retry with its call_id; the sweeper ends it otherwise.

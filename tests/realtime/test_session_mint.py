@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -10,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.settings import OpenAISettings
 from database.models import OutboxEvent
@@ -244,12 +246,35 @@ async def _started_rows(running: RunningApp, call_id: str) -> int:
     return int(count or 0)
 
 
-async def test_mint_answers_after_the_call_started_row_is_committed(minting: RunningApp) -> None:
-    # The row is written beside the OpenAI round trip, not before it; the answer still waits for it.
+async def started_row_committed(running: RunningApp, call_id: str, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while await _started_rows(running, call_id) != 1:
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def outbox_locked(running: RunningApp) -> AsyncIterator[None]:
+    """PostgreSQL holding every outbox write back (a slow or stuck database) until the block ends."""
+    async with running.state.session_factory() as locker, locker.begin():
+        await locker.execute(text(f"LOCK TABLE {OutboxEvent.__tablename__} IN ACCESS EXCLUSIVE MODE"))
+        yield
+
+
+async def test_mint_commits_the_call_started_row(minting: RunningApp) -> None:
     _, key = await create_org_with_key(minting.client)
     response = await _mint(minting.client, key)
     assert response.status_code == 201
-    assert await _started_rows(minting, response.json()["call_id"]) == 1
+    await started_row_committed(minting, response.json()["call_id"])
+
+
+async def test_mint_answer_does_not_wait_for_the_outbox_commit(minting: RunningApp) -> None:
+    # The row is queued beside the OpenAI round trip; a stuck PostgreSQL holds back only the row.
+    _, key = await create_org_with_key(minting.client)
+    await _mint(minting.client, key)  # the key is cached: auth needs no PostgreSQL either
+    async with outbox_locked(minting):
+        response = await asyncio.wait_for(_mint(minting.client, key), 5)
+        assert response.status_code == 201
+    await started_row_committed(minting, response.json()["call_id"])
 
 
 async def test_failed_mint_still_commits_the_call_started_row(
@@ -260,4 +285,4 @@ async def test_failed_mint_still_commits_the_call_started_row(
     response = await _mint(minting.client, key)
     assert response.status_code == 502
     call_id = response.json()["error"]["details"]["call_id"]
-    assert await _started_rows(minting, call_id) == 1
+    await started_row_committed(minting, call_id)

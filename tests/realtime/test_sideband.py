@@ -12,11 +12,13 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
+from app.realtime import webrtc
 from app.settings import CallSettings, OpenAISettings
 from simulator.realtime import AudioReply, FakeConnection, FakeRealtime, FunctionCall
 from tests.conftest import RunningApp, SettingsFactory, run_app
 from tests.fakes.server import LoopbackServer, serve
 from tests.fixtures.factories import create_org_with_key, key_headers
+from tests.realtime.test_session_mint import outbox_locked, started_row_committed
 
 API_KEY = "sk-test-sideband-0123456789"
 OFFER = b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
@@ -375,3 +377,26 @@ async def test_agent_end_call_keeps_its_reason_and_hangs_up_when_an_end_arrives_
     # The agent decided first; the end that cut its hang-up short did not leave OpenAI's side up.
     assert body["end_reason"] == "agent_end_call"
     assert realtime.hangups == [conn.call.id] and conn.call.hung_up
+
+
+async def test_sdp_answer_does_not_wait_for_the_outbox_commit(app: RunningApp) -> None:
+    key = await org_key(app.client)
+    first = await offer(app.client, key)  # the key is cached: auth needs no PostgreSQL either
+    assert first.status_code == 201
+    async with outbox_locked(app):
+        response = await asyncio.wait_for(offer(app.client, key), 5)
+        assert response.status_code == 201
+    await started_row_committed(app, response.headers["x-call-id"])
+
+
+async def test_openai_call_left_by_a_failed_start_is_hung_up(app: RunningApp, realtime: FakeRealtime) -> None:
+    # The offer goes out before the call starts here; if the start fails, nobody runs the OpenAI call.
+    client = app.state.extras["realtime_client"]
+    created: asyncio.Future[tuple[bytes, str]] = asyncio.ensure_future(
+        client.create_call(OFFER, {"type": "realtime", "model": "gpt-realtime"})
+    )
+    created.add_done_callback(lambda done: webrtc._hang_up_unused(client, done))
+    _, openai_call_id = await created
+    async with asyncio.timeout(5):
+        while openai_call_id not in realtime.hangups:
+            await asyncio.sleep(0.02)

@@ -683,6 +683,15 @@ async def create_call(
     return await http.post("/realtime/calls", files=files, headers=auth(key))
 
 
+async def test_delay_ms_delays_the_sdp_exchange_too(fake: FakeRealtime, http: httpx.AsyncClient) -> None:
+    fake.delay_ms = 150
+    started = time.perf_counter()
+    response = await create_call(http)
+
+    assert response.status_code == 201
+    assert time.perf_counter() - started >= 0.15
+
+
 def open_sideband(server: LoopbackServer, call_id: str, *, key: str = KEY) -> Any:
     return connect(f"{server.ws_url}/v1/realtime?call_id={call_id}", additional_headers=auth(key))
 
