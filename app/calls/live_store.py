@@ -295,9 +295,6 @@ class RedisLiveStore(LiveStore):
     async def close(self) -> None:
         await self._r.aclose()
 
-    async def _mark_active(self, call_id: str, now: float) -> None:
-        await self._r.zadd(_ACTIVITY, {call_id: now})
-
     async def _script_pipelined(
         self,
         script: AsyncScript,
@@ -358,19 +355,21 @@ class RedisLiveStore(LiveStore):
         now = time.time()
         flat = [item for pair in {**fields, "last_activity": repr(now)}.items() for item in pair]
         # Only an existing call is updated: a late write must never resurrect a finalized call.
-        code = await self._update(keys=[_k(call_id, "meta")], args=[orjson.dumps(flat).decode()])
-        if not guarded(int(code)):
-            return False
-        await self._mark_active(call_id, now)
-        return True
+        return guarded(await self._update_meta(call_id, flat, now))
 
     async def touch(self, call_id: str) -> bool:
         now = time.time()
-        flat = orjson.dumps(["last_activity", repr(now)]).decode()
-        if int(await self._update(keys=[_k(call_id, "meta")], args=[flat])) != 1:
-            return False
-        await self._mark_active(call_id, now)
-        return True
+        return await self._update_meta(call_id, ["last_activity", repr(now)], now) == 1
+
+    async def _update_meta(self, call_id: str, flat: list[str], now: float) -> int:
+        # One round trip: the activity index is only moved for a call it holds (XX), as on append.
+        code, _ = await self._script_pipelined(
+            self._update,
+            [_k(call_id, "meta")],
+            [orjson.dumps(flat).decode()],
+            lambda pipe: pipe.zadd(_ACTIVITY, {call_id: now}, xx=True),
+        )
+        return int(code)
 
     async def append_turns(self, call_id: str, turns: list[dict[str, Any]]) -> list[int] | None:
         now = time.time()

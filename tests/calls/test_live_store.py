@@ -141,6 +141,19 @@ async def test_list_stale_finds_idle_and_old_calls(store: LiveStore) -> None:
     assert set(stale) == {"old", "idle"}
 
 
+async def test_touch_and_update_move_activity_and_never_revive_a_deleted_call(store: LiveStore) -> None:
+    now = time.time()
+    await store.create_call("touched", _meta(), started=now - 500)
+    await store.create_call("updated", _meta(), started=now - 500)
+    await store.create_call("gone", _meta(), started=now - 500)
+    assert await store.touch("touched") and await store.update_call("updated", status="active")
+    await store.delete_call("gone")
+    assert not await store.touch("gone") and not await store.update_call("gone", status="active")
+    # Neither idle any more; the deleted call is not put back in the index by the late writes.
+    assert await store.list_stale(idle_before=now - 300, started_before=now - 3600) == []
+    assert "gone" not in await store.list_stale(idle_before=time.time() + 1, started_before=time.time() + 1)
+
+
 async def test_delete_call_removes_everything(store: LiveStore) -> None:
     await store.create_call("c1", _meta(), started=time.time() - 10_000)
     await store.append_turns("c1", [{"speaker": "caller", "text": "hi"}])
