@@ -561,6 +561,11 @@ def signals(found: Sequence[Detection], judged: bool, ctx: context.Context) -> l
     return out
 
 
+# Concepts told as a story the n-grams have too few examples of to judge ("i wrote letters to
+# everyone and the pills are lined up"): the classifier never vetoes them.
+_NEVER_VETOED = frozenset({"suicide farewell", "child locked in a hot car"})
+
+
 def decide(evidence: Evidence, thresholds: dict[str, float]) -> Detection:
     """The verdict on one line from all the evidence; `thresholds` are the shipped model's (chosen by
     batch-out validation in train.py)."""
@@ -579,7 +584,10 @@ def decide(evidence: Evidence, thresholds: dict[str, float]) -> Detection:
     found = [
         d
         for d in evidence.found
-        if d.source == "org" or not may_veto or scores.none < thresholds.get("veto_" + d.category.value, 2.0)
+        if d.source == "org"
+        or d.matched in _NEVER_VETOED
+        or not may_veto
+        or scores.none < thresholds.get("veto_" + d.category.value, 2.0)
     ]
     vetoed = len(found) < len(evidence.found)
     ruled = any(d.category is not Category.high_priority for d in found)

@@ -1,10 +1,10 @@
 """Emergency detection: the tuning split and one test per rule.
 
 The tuning split is detection_eval.jsonl and detection_train.jsonl, written beside the detector, and
-the three blind batches promoted to tuning data once they were scored (tuning_batch1/, 2/, 3/).
+the four blind batches promoted to tuning data once they were scored (tuning_batch1/ to 4/).
 All are scored with one detector built with the fixed org keywords below; lines that rely on them
 say so in their "note". bench/bench_detection.py and the shipped model use the same files. The blind
-batch being written now (heldout4/) is never read here: it is scored once, by the
+batch being written now (heldout5/) is never read here: it is scored once, by the
 lead, with the bench.
 """
 
@@ -26,6 +26,7 @@ PROMOTED_PATHS = tuple(
         ("tuning_batch1", ("batch1_a.jsonl", "batch1_b.jsonl")),
         ("tuning_batch2", ("batch2_c.jsonl", "batch2_d.jsonl")),
         ("tuning_batch3", ("batch3_e.jsonl", "batch3_f.jsonl", "batch3_g.jsonl")),
+        ("tuning_batch4", ("batch4_h.jsonl", "batch4_i.jsonl", "batch4_j.jsonl")),
     )
     for name in names
 )

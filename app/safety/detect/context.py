@@ -12,7 +12,10 @@ languages; the cue phrases are in context_data.py). A cue cancels only what it g
 - condition: "if" before the phrase in its clause (or a Korean/Japanese conditional ending after it),
   except after "not sure" / "don't know": "je ne sais pas s'il respire" stays an emergency;
 - line-wide: fiction, a history form, a question about signs, idle curiosity, hyperbole markers;
-- mild (high priority only): "a little", "un poco", "chút xíu" in the clause.
+- a bare question ("is this a robot?"): a question frame beside a machine or a person, no request;
+- mild (high priority only): "a little", "un poco", "chút xíu" in the clause;
+- battery: a detector chirping for its battery ("화재경보기가 배터리 없다고"), for the detector's own
+  name only: a smell or a symptom beside it still holds.
 Idioms ("me muero de hambre", "pronto socorro") are blanked before anything is matched.
 """
 
@@ -28,7 +31,8 @@ _POST_NEGATION = re.compile(
     r"^.{0,3}(くない|じゃない|ではない|ません|ないです|もなく|もない|しなく|しない"
     r"|지 않|지않|없어|없고|없습니다|도 없|不是)"
     r"|^[もは].{0,8}(なく|ない|しな)|^도.{0,8}없"
-    r"|^(\s+(koi|bhi|to|bilkul|hai|smell|dard))*\s+(nahi|nahin|nhi)(?!\w)"
+    r"|^(\s+(koi|bhi|to|bilkul|hai|smell|dard|dikkat|problem|pareshani|takleef|taklif|mushkil))*"
+    r"\s+(nahi|nahin|nhi)(?!\w)"
     r"|^\s+(нет|yok|isnt going off|not going off|never went off|didnt go off)(?!\w)"
 )
 # Korean and Japanese put "if" after the verb: 토하면, 吐いたら.
@@ -49,12 +53,15 @@ _NEGATION_GAP = frozenset(cues.NEGATION_GAP)
 # Negation words of one language that are other words in another: Vietnamese "nó" (he), "mất" (lost),
 # "nôn" (vomit) fold to English "no", Hindi "mat" and French "non".
 _NOT_NEGATION_IN = {"vi": frozenset({"no", "mat", "non", "pa"})}
+# ...and words that negate in one language only: Hindi "na dhuan hai na smell" (neither ... nor), where
+# Tagalog "na" is "already" and Spanish "na" is "nada".
+_NEGATION_IN = {"hi": frozenset({"na"})}
 _PAST_REACH = 6  # words: a past cue governs the phrase it sits beside, not the whole run-on line
 
 _KINDS = (
     "past", "resolved", "resolved_weak", "present", "again", "strong_present", "bare_question", "request",
     "condition", "not_sure", "line_cancel", "mild", "idiom", "third_party", "past_event", "condition_pt_it",
-    "condition_es_fr", "day_past", "repaired", "just_want",
+    "condition_es_fr", "day_past", "repaired", "just_want", "battery", "alarm", "machine_or_person",
 )  # fmt: skip
 _IDIOMS: PhraseIndex[str] = PhraseIndex.build((phrase, "idiom") for phrase in cues.IDIOMS)
 _INDEX: PhraseIndex[str] = PhraseIndex.build(
@@ -79,6 +86,9 @@ _INDEX: PhraseIndex[str] = PhraseIndex.build(
         ("day_past", cues.DAY_PAST),
         ("repaired", cues.REPAIRED),
         ("just_want", cues.JUST_WANT),
+        ("machine_or_person", cues.MACHINE_OR_PERSON),
+        ("battery", cues.BATTERY),
+        ("alarm", cues.ALARM),
     )
     for phrase in phrases
 )
@@ -114,6 +124,10 @@ class Context:
                     continue
                 kind = "condition"
             spans[kind].append((start, end))
+        if not spans["machine_or_person"]:
+            spans["bare_question"] = []
+        # Only the question is a cue: who it is about is no signal of its own.
+        spans["machine_or_person"] = []
         breaks = tuple(m.span() for m in _CLAUSE_BREAK.finditer(folded))
         context = cls(line, spans, breaks, language)
         # "Again" refers back to a past event only when said of now: "it's happening again right now",
@@ -177,8 +191,9 @@ class Context:
         line = self.line
         preceding = [w for w, s in zip(line.words, line.starts, strict=True) if lo <= s < start][-4:]
         others = _NOT_NEGATION_IN.get(self.language or "", frozenset())
+        own = _NEGATION_IN.get(self.language or "", frozenset())
         for word in reversed(preceding):
-            if word in _NEGATION_WORDS and word not in others:
+            if (word in _NEGATION_WORDS and word not in others) or word in own:
                 return True
             if word not in _NEGATION_GAP:
                 break
@@ -206,6 +221,11 @@ class Context:
         if not self.spans["day_past"] or self._within("present", lo, hi):
             return False
         return any(s > start for s, _ in self.spans["repaired"])
+
+    def _battery_chirp(self, start: int, end: int) -> bool:
+        """The phrase is a detector (or inside its name) in a line about its battery."""
+        # The detector's name may follow the phrase: "smoke detector", "일산화탄소 경보기".
+        return bool(self.spans["battery"]) and any(s <= end + 1 and start < e for s, e in self.spans["alarm"])
 
     def cancelled(
         self,
@@ -237,6 +257,8 @@ class Context:
         if resolvable and not strong_now and self._repaired_since(start, lo, hi):
             return True
         if mild_cancels and self.spans["resolved_weak"] and not strong_now:
+            return True
+        if not strong_now and self._battery_chirp(start, end):
             return True
         if _POST_CONDITION.search(self.line.text[end:hi]):
             return True

@@ -10,7 +10,7 @@ NEGATIONS = (
     "kein", "keine", "keinen", "ohne", "nie", "bez", "pa", "pat",
     "hindi", "wala", "walang", "khong", "chua", "chang", "не", "нет", "без", "ni", "sin", "sans", "aucun",
     "aucune", "sem", "senza", "nothings", "nobody", "nadie", "nahi", "nahin", "nhi", "mat", "لا", "ما",
-    "لم", "ليس", "مش", "مو", "بدون",
+    "لم", "ليس", "مش", "مو", "بدون", "ولا", "مفيش", "مافي",
 )
 PAST = (
     "last summer", "last winter", "last spring", "last fall", "last christmas", "el verano pasado",
@@ -20,7 +20,9 @@ PAST = (
     "last month", "last spring", "last summer", "last winter", "last time",
     "years back", "when i was", "when he was", "when she was", "as a kid", "as a child", "as a teenager",
     "in high school", "in college", "de nina", "de nino", "de pequeno", "de pequena", "de chiquito",
-    "in twenty*", "hace * anos", "hace anos", "hace * meses", "historia de", "antecedentes",
+    "in twenty*", "in 200*", "in 201*", "in 202*", "en 200*", "en 201*", "en 202*", "em 201*", "em 202*",
+    "nel 201*", "nel 202*", "w 201*", "w 202*", "im jahr 20*",
+    "hace * anos", "hace anos", "hace * meses", "historia de", "antecedentes",
     "el ano pasado", "la semana pasada",
     "el mes pasado", "cuando era", "il y a * ans", "il y a * mois", "lan dernier", "l an dernier",
     "antecedents",
@@ -39,6 +41,12 @@ PAST = (
     "작년", "지난주", "지난달", "예전에", "어릴 때", "어렸을",
 )
 RESOLVED = (
+    # Saved, rescued: told after the event ("letztes jahr ... sie haben ihn gerettet").
+    "saved him", "saved her", "saved his life", "saved her life", "lo salvaron", "la salvaron",
+    "le salvaron", "l ont sauve", "o salvaram", "a salvaram", "lo avete salvato", "l avete salvato",
+    "haben ihn gerettet", "haben sie gerettet", "gerettet", "uratowali*", "odratowali*", "sove l",
+    "nailigtas", "cuu song", "спасли", "أنقذوه", "انقذوه", "bacha liya", "救回来", "救活了",
+    "助けてもらいました", "助かりました", "살렸",
     "everything is fine", "everythings fine", "burned toast", "burnt toast", "we put it out",
     "i put it out", "we got it out", "la apagamos", "on la eteint", "on l a eteint", "geht es ihm gut",
     "geht es ihr gut", "geht ihm gut", "geht ihr gut", "alles wieder gut",
@@ -87,9 +95,14 @@ STRONG_PRESENT = (
     "znowu", "wciaz", "nadal", "anko", "toujou", "ulit", "pa rin", "ngay luc nay", "lai dang", "van con",
     "снова", "опять", "до сих пор", "مرة ثانية", "phir se", "ab bhi", "又", "正在", "また", "또",
     "recommence", "ricomincia",
+    # Happening to the caller or someone beside them as they speak: "i think i'm having a heart attack".
+    "im having a", "i am having a", "i think im having", "is having a", "hes having a", "shes having a",
+    "estoy teniendo un", "esta teniendo un", "le esta dando un", "me esta dando un", "estou tendo um",
+    "esta tendo um", "sta avendo un", "sto avendo un",
 )
 BARE_QUESTION = (
-    "am i talking", "is this a", "is this an", "are you a", "are you real", "is it a", "is this automated",
+    "am i talking", "am i speaking", "is this a", "is this an", "are you a", "are you real", "is it a",
+    "is this automated",
     "je parle a", "est ce un", "cest un", "c est un", "e um", "estou falando com", "hablo con", "es un",
     "es una",
     "sto parlando con", "e un", "rede ich mit", "ist das ein", "czy to", "rozmawiam z", "se yon", "robot ba",
@@ -107,6 +120,17 @@ BARE_QUESTION = (
     "or with a", "or a person", "or a human", "or a real", "ou une personne", "ou uma pessoa", "czy z",
     "или с", "machine se baat", "rede ich gerade",
 )
+# What a question about the line is about: a machine, or a person. "es un", "это", "ですか" frame a
+# question in any line ("c'è un incendio"); only beside one of these are they a bare question.
+MACHINE_OR_PERSON = (
+    "robot*", "bot", "bots", "machine", "machines", "maquina", "automat*", "recording", "recorded",
+    "grabacion", "grabado", "grabada", "ai", "ia", "ordinateur", "computer", "komputer", "maszyn*",
+    "makina", "machin", "may tu dong", "tong dai tu dong", "voice assistant", "assistant", "virtual",
+    "машин*", "робот*", "автомат*", "روبوت", "آلة", "الة", "مسجل", "تسجيل", "机器", "機器", "自动",
+    "ロボット", "機械", "自動", "録音", "기계", "로봇", "자동", "녹음", "real", "human*", "person*",
+    "personne", "pessoa", "mensch*", "czlowiek*", "человек*", "tao", "moun", "nguoi that", "إنسان",
+    "انسان", "真人", "사람", "本物", "humano", "humain", "umano", "insaan", "taong",
+)
 REQUEST = (
     "let me", "get me", "put me", "transfer", "connect", "then", "give me", "quiero",
     "pasame", "paseme", "comuniqueme", "necesito", "je veux", "passez", "quero", "me passa", "preciso",
@@ -115,7 +139,7 @@ REQUEST = (
     "바꿔", "연결", "해 주세요",
 )
 CONDITION = (
-    "if", "in case", "wenn", "falls", "jesli", "jezeli", "kapag", "kung sakali", "neu", "если", "إذا",
+    "if", "in case", "wenn", "falls", "jesli", "jezeli", "kapag", "pag", "kung sakali", "neu", "если", "إذا",
     "اذا", "لو", "agar", "如果", "要是", "万一", "もし", "혹시",
 )
 # "se" is "if" in Portuguese and Italian but a reflexive in Spanish ("se cayó"): only for those two.
@@ -176,6 +200,23 @@ LINE_CANCEL = (
     "どうやって分か",
     "어떻게 알", "на всякий случай", "fur den fall", "just in case", "por si acaso", "au cas ou",
     "per sicurezza", "na wszelki wypadek",
+    # the news, the radio, a novel, a drama, homework: someone else's story, in every language
+    "on the radio", "in the news", "the news said", "saw on the news", "aux nouvelles", "au journal",
+    "a la radio", "dans un roman", "en el noticiero", "en la radio", "viendo una novela", "nas noticias",
+    "no jornal", "na radio", "al telegiornale", "alla radio", "in den nachrichten", "im radio",
+    "w wiadomosciach", "w radiu", "nan radyo", "nan nouvel", "sa balita", "sa radyo", "tren tin tuc",
+    "tren bao", "в новостях", "по радио", "في الأخبار", "في الاخبار", "news mein", "新闻上", "新聞上",
+    "新闻里", "新聞で", "ニュースで", "뉴스에서", "韩剧", "韓劇", "电视剧", "電視劇", "小説",
+    "writing a novel",
+    "homework", "school project", "case study", "devwa lekol", "tarea de la escuela", "cortometraje",
+    "short film", "una escena", "a scene where", "podcast",
+    # which foods or plants are dangerous to a pet, asked in general
+    "what foods are", "which foods are", "which plants are", "what plants are", "que alimentos son",
+    "que plantas son", "quels aliments sont", "quelles plantes sont", "quais alimentos", "quais plantas",
+    "quali cibi", "quali piante", "welche lebensmittel", "welche pflanzen", "jakie jedzenie", "jakie rosliny",
+    "какие продукты", "какие растения", "ano ang bawal", "an nhung gi", "nhung mon nao", "哪些东西",
+    "哪些食物", "哪些植物", "食べちゃいけない", "食べてはいけない", "위험한 음식", "먹으면 안 되는",
+    "ممنوع للقطط", "ممنوع للكلاب", "الأكل اللي ممنوع", "kya nahi khila", "ki manje ki danjere",
 )
 MILD = (
     "a little", "a bit", "solo un", "just a", "only a", "small", "tiny", "slightly", "un poco", "poquito",
@@ -193,6 +234,8 @@ IDIOMS = (
     "jakby nic", "как ни в чем", "nhu khong co gi", "parang walang nangyari", "jaise kuch hua hi nahi",
     "像没事",
     "何事もなかった", "아무 일 없다는 듯",
+    # "Prepared" is no resolution: "药都准备好了" (the pills are ready) must keep its "不想活了".
+    "准备好了", "準備好了", "准备好",
     "لو سمحت", "لو سمحتي", "kung ano ano", "kung ano",
     "pronto socorro", "primeros auxilios", "erste hilfe", "pierwszej pomocy", "primeiros socorros",
     "primo soccorso", "so cuu", "первой помощи", "الإسعافات الأولية", "first aid", "muon chet luon",
@@ -209,6 +252,29 @@ IDIOMS = (
     "kill me if", "me mata si", "me va a matar", "убьет меня", "sep giet", "giet toi",
     "padne wala tha", "almost had a heart attack", "casi me da", "faillit", "quase tive",
     "quasi mi veniva", "detectores de monoxido",
+    # Hyperbole in every language: a phone that is "dying", a bill or a brace that is "killing me",
+    # "dying of laughter / boredom / tiredness" (batch 2 to 4's false alarms were its translations).
+    "phone is dying", "phones dying", "phone is about to die", "phone about to die", "bored to death",
+    "scared me to death", "dead tired", "se esta muriendo mi", "celular se esta muriendo",
+    "telefono se esta muriendo", "phone se esta muriendo", "se me muere el celular", "me esta matando con",
+    "me van a matar de", "me mata de", "muerto de cansancio", "muerta de cansancio", "muerto de miedo",
+    "telephone va mourir", "portable va mourir", "ca me tue", "mort de fatigue", "morte de fatigue",
+    "mort de rire", "morte de rire", "mort de honte", "ta me matando", "esta me matando",
+    "celular ta morrendo",
+    "celular vai morrer", "telefone vai morrer", "morto de cansaco", "morta de cansaco", "morri de rir",
+    "mi sta uccidendo", "mi uccide", "stanco morto", "stanca morta", "telefono sta morendo",
+    "morto dal ridere", "morta dal ridere", "morire dal ridere", "mi fa uscire di testa", "akku stirbt",
+    "handy stirbt", "todmude", "totgelacht", "tot gelacht", "zu tode gelangweilt", "ze smiechu",
+    "telefon mi padnie", "telefon mi pada", "zabija mnie", "padam ze zmeczenia", "телефон садится",
+    "телефон сейчас сядет", "убивает меня", "со смеху", "до смерти устал", "до смерти устала",
+    "mamamatay na ko sa", "mamamatay na ako sa", "patay na ako sa pagod", "lowbat", "chet cuoi",
+    "buon cuoi chet", "lam toi muon chet", "mouri grangou", "mouri ri", "telefon mwen ap mouri",
+    "هموت من", "بموت من", "رح موت من", "ميت من الضحك", "hans hans ke mar", "bhookh se mar", "thak ke mar",
+    "笑死", "烦死", "气死我", "冷死", "困死", "无聊死", "吓死我了", "笑い死", "疲れて死にそう",
+    "暑くて死にそう", "充電が死にそう", "배고파 죽", "웃겨 죽", "심심해 죽",
+    "a nightmare", "total nightmare", "es una pesadilla", "un cauchemar", "e um pesadelo", "um pesadelo",
+    "e un incubo", "un incubo", "ein albtraum", "ein alptraum", "koszmar", "кошмар", "悪夢みたい", "噩梦",
+    "악몽", "bangungot", "ac mong", "كابوس",
 )
 THIRD_PARTY = (
     "my friends", "my neighbors", "my neighbours", "my sisters", "my brothers", "my best friends",
@@ -225,7 +291,7 @@ PAST_EVENT = (
     "thi", "tha", "lagi thi",
     "had", "passed", "died", "hubo", "tuvo", "murio", "mataron", "a eu", "est mort", "teve", "morreu",
     "ha avuto", "e morto", "hatte", "gestorben", "mial", "miala", "umarl", "umarla", "te gen", "mouri",
-    "nagkaroon", "namatay", "bi", "был", "была", "умер", "умерла", "صار", "مات", "hua tha", "mar gaya",
+    "nagkaroon", "namatay", "был", "была", "умер", "умерла", "صار", "مات", "hua tha", "mar gaya",
     "났대", "었어", "었대",
 )
 HUMAN_REQUEST_VERBS = (
@@ -265,6 +331,12 @@ HUMAN_REQUEST_VERBS = (
     "hatte gern", "ans telefon", "prefere pale", "pase m", "kailangan ko",
     "ipasa niyo", "ipasa nyo", "line pe do", "line pe", "أرجو", "تحويلي", "كلموني", "أكلم", "توصلني",
     "麻烦让", "接一下电话", "接电话", "跟我说", "話させて", "통화할 수",
+    # Batch 4's misses: Spanish transfers, and romanized forms of the asks above.
+    "ponme con", "pongame con", "me comunica con", "me comunicas con", "me puede pasar con",
+    "me puedes pasar con", "me conecta con", "comunicarme con", "ponha me em contacto", "por em contacto",
+    "pra eu falar", "me coloca com", "makipag usap", "gusto ko kausap", "gusto kong kausap",
+    "baat kar sakta", "baat kar sakti",
+    "hand me off to", "hand me over to", "pass me to", "yeongyeol", "zhao ren", "akallem", "a2allem",
 )
 # Resolutions that end an urgent problem but not an emergency: chest pain that "went away" still
 # needs a doctor today.
@@ -282,7 +354,7 @@ NEGATION_GAP = (
     "tiene", "tengo", "ha", "tenido", "hay", "un", "una", "el", "la", "de", "le", "les", "des", "du", "d",
     "tem", "tenho", "um", "uma", "o", "os", "as", "ho", "il", "lo", "di", "ein", "eine", "einen", "hat",
     "habe", "mam", "ma", "ma", "gen", "yon", "ng", "ang", "may", "co", "bi", "у", "него", "нее", "есть",
-    "koi", "bhi", "ki", "ka", "las", "los", "في", "fi",
+    "koi", "bhi", "ki", "ka", "las", "los", "في", "fi", "naman", "namang", "nang",
 )
 # It is happening again: refers back to the past event, so the past is no cancel anywhere in the line.
 AGAIN = (
@@ -293,6 +365,23 @@ AGAIN = (
     "de novo", "di nuovo", "wieder", "znowu", "снова", "опять", "lai dang", "lai bi", "ulit", "na naman",
     "phir se", "又", "また", "또", "anko", "mankò", "مرة ثانية", "kembali", "recommence", "ricomincia",
     "fangt wieder", "comecou de novo", "empezo otra vez",
+)
+# A detector that chirps or beeps for its battery is maintenance, not a fire or a gas leak: the
+# battery cancels a phrase that is the detector itself ("smoke detector beeping", "화재경보기"), never
+# a smell, smoke or a symptom said beside it.
+BATTERY = (
+    "battery", "batteries", "low battery", "pila", "pilas", "bateria", "baterias", "batterie",
+    "batteria", "batterien", "akku", "baterie", "baterii", "batri", "baterya", "pin yeu", "het pin",
+    "батарейк*", "батаре*", "بطارية", "البطارية", "بطاريه", "البطاريه", "battery low", "cell",
+    "电池", "電池", "バッテリー", "배터리", "건전지",
+)
+ALARM = (
+    "detector", "detectors", "alarm", "alarms", "smoke alarm", "fire alarm", "co alarm", "co detector",
+    "detecteur", "alarme", "detector de humo", "alarma", "detetor", "detector de fumo", "rilevatore",
+    "allarme", "melder", "rauchmelder", "feuermelder", "czujnik*", "alarm", "detekte", "detektè",
+    "alam", "smoke detector", "may bao", "bao khoi", "bao chay", "датчик*", "детектор*", "сигнализац*",
+    "كاشف", "جهاز الحريق", "جرس الإنذار", "جرس الانذار", "الإنذار", "الانذار", "报警器", "警報器",
+    "報知器", "火災報知器", "探知機", "警報機", "경보기", "감지기", "경보",
 )
 # fmt: on
 # What overrides a bare question: any request, for a person or not.

@@ -10,6 +10,7 @@ import functools
 import itertools
 from collections.abc import Iterable
 
+from app.safety.detect.context_data import NEGATIONS
 from app.safety.detect.text import has_cjk, words
 
 
@@ -17,6 +18,15 @@ def features(folded: str, signals: Iterable[str] = ()) -> set[str]:
     tokens = words(folded)
     out = {"~" + token for token in tokens}
     out.update("~" + a + " " + b for a, b in itertools.pairwise(tokens))
+    # A word a negation governs is another feature as well: "no bleeding", "nie krwawi", "không đau"
+    # say the opposite of "bleeding", and n-grams alone cannot tell them apart.
+    reach = 0
+    for token in tokens:
+        if token in _NEGATIONS:
+            reach = _NEGATION_REACH
+        elif reach:
+            out.add("~-" + token)
+            reach -= 1
     for token in tokens:
         out |= _char_grams(token)
     if has_cjk(folded):
@@ -31,6 +41,12 @@ def features(folded: str, signals: Iterable[str] = ()) -> set[str]:
     # Signals are namespaced with "!" so no word or n-gram can collide with them.
     out.update("!" + signal for signal in signals)
     return out
+
+
+# Negation words of every language (context_data.NEGATIONS) but those that are also common other
+# words somewhere: "any", "ma", "mai", "pa", "ni", "mat", "na", "bi", "co", "chang".
+_NEGATIONS = frozenset(NEGATIONS) - {"any", "ma", "mai", "pa", "ni", "mat", "na", "bi", "co", "chang", "ما"}
+_NEGATION_REACH = 3
 
 
 # Words repeat from line to line (Zipf), so each word's n-grams are built once: this runs on every line.

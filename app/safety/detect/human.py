@@ -49,6 +49,55 @@ _SOMEONE = (
     "la veterinaria", "berater*", "диспетчер*", "менеджер*", "sekrete", "resepsyonis", "handlowc*",
     "addetto", "addetta", "segreteria", "a doutora", "o doutor", "richtige person", "echte person",
     "eine person", "agent humain", "بإنسان", "بموظفة", "موظفة", "بموظف", "الاستقبال", "حد",
+    # Speech-to-text spellings and roles named instead of "a person" (batch 4's misses), and the
+    # romanized forms callers type or transcription produces for the scripts above.
+    "humen", "human being", "reel person", "a reel", "representive", "customer service rep",
+    "property manager", "asesor", "asesora", "un agente", "asistente", "la senora", "el senor",
+    "receptionist na", "reseptyonis", "hito", "ren gong", "rengong", "kefu", "ke fu", "sangdamwon",
+    "jigwon", "mowazaf*", "mowazzaf*", "manadje", "rejestracj*", "funcionario", "funcionaria",
+)
+# "I want / I need" asks for a person only when what is wanted can only be a person ("i need a person
+# to explain this"), not a trade ("i need a technician on tuesday" is a booking).
+_WANT = (
+    "i want", "i need", "id like", "i would like", "quiero", "necesito", "je veux", "jai besoin d",
+    "quero", "preciso de", "voglio", "ho bisogno di", "ich will", "ich brauche", "chce", "potrzebuje",
+    "хочу", "мне нужен", "мне нужна", "gusto ko", "kailangan ko", "toi muon", "toi can", "mujhe",
+    "m vle", "m bezwen", "ابي", "بدي", "عايز", "我要", "我想要", "がいい", "원해요",
+)
+_HUMAN_ONLY = (
+    "a person", "a human", "human being", "a real person", "a live person", "a real human", "a real one",
+    "un agente", "una persona", "un humano", "una persona real", "alguien real", "une personne",
+    "un humain", "une vraie personne", "uma pessoa", "um humano", "una persona vera", "un essere umano",
+    "eine person", "einen menschen", "echten menschen", "einen echten", "prawdziwa osob*", "czlowieka",
+    "живого человека", "человека", "tao", "totoong tao", "nguoi that", "moun tout bon", "انسان", "إنسان",
+    "insaan", "真人", "人工", "人間", "사람",
+)
+# Who a caller may want in person, which alone is no request ("医生叫我多喝水"): only with _SELF.
+_ROLE = (
+    "doctor", "doctora", "dottoressa", "dottore", "medico", "medica", "arztin", "arzt", "docteur",
+    "medecin", "doutora", "doutor", "lekarz", "lekarka", "dokte", "doc", "doktor", "доктор", "врач",
+    "الدكتور", "الدكتورة", "医生", "大夫", "医師", "先生", "의사", "원장님", "bac si", "manager", "vet",
+    "veterinario", "veterinaria", "dentist", "dentista",
+)
+# The caller wants that very person, not a message: "have the doctor call me back herself",
+# "que me llame el doctor mismo", "пусть доктор сам перезвонит", "原長님이 직접 전화". With someone named,
+# this is a request for a person even without a request verb.
+_SELF = (
+    "herself", "himself", "themselves", "el mismo", "ella misma", "doctor mismo", "doctora misma",
+    "lei stessa", "lui stesso", "elle meme", "lui meme", "ela mesma", "ele mesmo", "сам", "сама",
+    "نفسه", "نفسها", "بنفسه", "بنفسها", "khud", "mismo ang", "li menm", "本人", "ご本人", "본인",
+)
+# "Personally", "directly": a way of doing anything ("i'll pay in person"), so a request for that
+# person only beside a call or a talk ("soll mich persönlich zurückrufen", "직접 전화 주시면").
+_PERSONALLY = (
+    "personally", "in person", "en persona", "personalmente", "personlich", "en personne", "pessoalmente",
+    "osobiscie", "лично", "亲自", "親自", "直接", "직접", "directly",
+)
+_CALL = (
+    "call", "calls", "llame", "llamara", "llamar", "rappel*", "zuruckruf*", "anruf*", "richiam*", "chiam*",
+    "ligar", "ligue", "zadzwon*", "oddzwon*", "перезвон*", "позвон*", "tumawag", "goi lai", "goi cho",
+    "rele", "电话", "電話", "전화", "اتصل", "يتصل", "يكلمني", "كلمني", "baat", "speak", "talk", "hablar",
+    "parler", "falar", "parlare", "sprechen", "rozmawiac", "поговор*", "話",
 )
 # Words that leave a bare "a human" or "agent" line still a request: politeness, articles, "real".
 # fmt: off
@@ -68,7 +117,8 @@ _OPERATOR = (
     "operator", "operador", "operadora", "operateur", "operatore", "operatorem", "opérateur", "operate",
     "konsultant", "vermittlung", "customer care", "customer service", "tong dai vien", "tong dai", "оператор",
     "خدمة العملاء", "总机", "人工", "オペレーター", "상담원", "agent", "representative", "representante",
-    "agente",
+    "agente", "representive", "opereta", "ooperetaa", "ooperēta", "ooperētā", "أوبريتر", "أوبريتور",
+    "اوبريتر", "اوبريتور",
 )
 _ZERO = (
     "zero", "cero", "zéro", "zewo", "null", "ноль", "صفر", "khong", "零", "ゼロ", "영", "sifar", "zero po",
@@ -81,6 +131,17 @@ _NUMBERS = re.compile(
     r"\d|[一二三四五六七八九十百]|イチ|ニ|サン|ヨン|ゴ|ロク|ナナ|ハチ|キュー|(?<!\w)(number|numero|nummer|numer|nimewo|"
     r"номер|so dien thoai)(?!\w)|رقم|番号|번호|电话"
 )
+
+_SELF_WORDS = frozenset((*_SELF, *_PERSONALLY))
+
+# "I pressed zero": zeros said beside pressing are the escape, whatever else the line says.
+# fmt: off
+_PRESSED = (
+    "pressed", "press", "pressing", "hit zero", "dialed", "marque", "marcque", "presione", "oprimi",
+    "apuye", "appuye", "tape", "apertei", "premuto", "gedruckt", "nacisnal*", "нажал*", "bam",
+    "pinindot", "peze", "押了", "押した", "눌렀",
+)
+# fmt: on
 
 # Verbs of talking: a request with someone to talk to ("falar com uma pessoa"), but no override of a
 # bare question ("estou falando com uma máquina ou com uma pessoa?"), so not in HUMAN_REQUEST_VERBS.
@@ -103,6 +164,13 @@ _INDEX: PhraseIndex[str] = PhraseIndex.build(
     + [(p, "someone") for p in _SOMEONE]
     + [(p, "operator") for p in _OPERATOR]
     + [(p, "zero") for p in _ZERO]
+    + [(p, "want") for p in _WANT]
+    + [(p, "human_only") for p in _HUMAN_ONLY]
+    + [(p, "self") for p in _SELF]
+    + [(p, "personally") for p in _PERSONALLY]
+    + [(p, "call") for p in _CALL]
+    + [(p, "role") for p in _ROLE]
+    + [(p, "pressed") for p in _PRESSED]
 )
 
 
@@ -115,11 +183,34 @@ def _only_polite(text: str, found: list[tuple[int, int, str]]) -> bool:
     return len(others) <= 4 and all(w in _POLITE for w in others)
 
 
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    for s, e in reversed(spans):
+        text = text[:s] + " " + text[e:]
+    return text
+
+
 def detect(context: Context) -> str | None:
     """The concept ("a person", "operator escape") when the line asks for a person, else None."""
     found = _INDEX.find(context.line)
     kinds = [kind for _, _, kind in found]
     if "request" in kinds and "someone" in kinds:
+        return "a person"
+    wants = [e for _, e, kind in found if kind == "want"]
+    # The person is what is wanted: right after the want ("quiero una persona"), not elsewhere in
+    # the line ("¿es un robot o una persona? quiero una cita").
+    if any(
+        s >= e and len(context.text[e:s].split()) <= 2
+        for s, _, kind in found
+        if kind == "human_only"
+        for e in wants
+    ):
+        return "a person"
+    selves = [(s, e) for s, e, kind in found if kind == "self" or (kind == "personally" and "call" in kinds)]
+    who = [
+        (s, e) for s, e, kind in found if kind in ("someone", "role") and context.text[s:e] not in _SELF_WORDS
+    ]
+    # Two different words: "直接" is both someone to reach and "directly".
+    if any(e1 <= s2 or e2 <= s1 for s1, e1 in selves for s2, e2 in who):
         return "a person"
     if kinds.count("operator") >= 2:
         return "operator escape"
@@ -127,6 +218,8 @@ def detect(context: Context) -> str | None:
         # The whole line names who to talk to: "human please", "agent", "человека пожалуйста".
         return "a person"
     zeros = [(s, e) for s, e, kind in found if kind == "zero"]
+    if len(zeros) >= 2 and "pressed" in kinds and _NUMBERS.search(_without(context.text, zeros)) is None:
+        return "operator escape"
     if len(zeros) >= 2:
         # The whole line is the escape: little else in it (a number with zeros in it has other digits).
         rest = context.text

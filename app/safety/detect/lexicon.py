@@ -24,6 +24,23 @@ _OWN_NEGATION = frozenset(
     }
 )
 _NOT_RESOLVABLE = frozenset({"animal toxin", "poisonous to a pet", "bloat", "male cat cannot pee"})
+# Urgent pairs whose definition includes "and he's fine": a child locked inside who is fine, a pet
+# that swallowed something and acts normal, someone stuck in a lift who is unhurt, a high fever in a
+# child who is alert. "Fine" there is no resolution (a past cue still is).
+# The same for toothache with swelling ("but i can swallow and breathe fine") and water away from
+# electrics ("nobody's hurt, nothing electric near it").
+_FINE_IS_PART = frozenset(
+    {
+        "locked out with a child",
+        "swallowed object",
+        "stuck in the elevator",
+        "high fever",
+        "tooth injury or pain",
+        "dental pain and swelling",
+        "water leak",
+        "burst pipe or flooding",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +80,9 @@ _EMERGENCY_COMBO_INDEX: PhraseIndex[tuple[int, int]] = PhraseIndex.build(
 )
 
 
+_HEAT_INDEX: PhraseIndex[str] = PhraseIndex.build((phrase, "heat") for phrase in lexicon_data.HEAT_IN_A_CAR)
+
+
 def detect(context: Context) -> tuple[Hit | None, bool]:
     """The first uncancelled hit in category order (emergency, human request, high priority), and
     whether some phrase was found and cancelled before it."""
@@ -73,6 +93,8 @@ def detect(context: Context) -> tuple[Hit | None, bool]:
     narrated = _narrated(context, line)
     if narrated is not None:
         return narrated, judged
+    if combo is not None and combo.concept == "locked out with a child" and _HEAT_INDEX.find(line):
+        return Hit("emergency", "child locked in a hot car", combo.start, combo.end), judged
     for category in _ORDER:
         for start, end, (cat, concept) in matches:
             if cat != category:
@@ -89,7 +111,7 @@ def detect(context: Context) -> tuple[Hit | None, bool]:
                 mild_cancels=category == "high_priority",
                 floor=floor,
                 after_negation=concept not in _OWN_NEGATION,
-                resolvable=concept not in _NOT_RESOLVABLE,
+                resolvable=concept not in _NOT_RESOLVABLE and concept not in _FINE_IS_PART,
             ):
                 return Hit(category, concept, start, end), judged
             judged = True
@@ -128,12 +150,23 @@ def _combo(context: Context, line: Line) -> Hit | None:
     # The second half must hold too: "a scratch on his paw, it's not bleeding anymore" is no wound
     # that bleeds (negated or resolved in its own scope).
     seconds = {
-        index for start, end, (index, side) in found if side == 1 and not context.cancelled(start, end)
+        index
+        for start, end, (index, side) in found
+        if side == 1
+        and not context.cancelled(
+            start, end, resolvable=lexicon_data.HIGH_PRIORITY_COMBOS[index][0] not in _FINE_IS_PART
+        )
     }
     for start, end, (index, side) in found:
         # Only a leak can be mild ("the faucet leaks a little in the kitchen"); elsewhere a mild word
         # belongs to the other half ("a small rock", "a little baby") and the pair stays urgent.
-        mild = lexicon_data.HIGH_PRIORITY_COMBOS[index][0] == "water leak"
-        if side == 0 and index in seconds and not context.cancelled(start, end, mild_cancels=mild):
-            return Hit("high_priority", lexicon_data.HIGH_PRIORITY_COMBOS[index][0], start, end)
+        name = lexicon_data.HIGH_PRIORITY_COMBOS[index][0]
+        mild = name == "water leak"
+        resolvable = name not in _FINE_IS_PART
+        if (
+            side == 0
+            and index in seconds
+            and not context.cancelled(start, end, mild_cancels=mild, resolvable=resolvable)
+        ):
+            return Hit("high_priority", name, start, end)
     return None

@@ -137,7 +137,8 @@ EMERGENCY: dict[str, tuple[str, ...]] = {
     "fire or smoke": (
         "incendie", "au feu", "feu dans", "fumee", "incendio", "fogo", "fumaca", "fuoco", "fumo", "feuer",
         "brennt", "rauch", "pozar", "pali sie", "dym", "dife", "lafimen", "sunog", "nasusunog", "usok",
-        "chay nha", "bi chay", "khoi boc", "boc khoi", "пожар", "горит", "дым", "حريق", "دخان", "aag",
+        "chay nha", "bi chay", "khoi boc", "boc khoi", "lua lon", "ngon lua", "bep chay",
+        "boc chay", "пожар", "горит", "дым", "حريق", "دخان", "aag",
         "dhuan", "धुआं",
         "着火", "失火", "冒烟", "火灾", "火事", "煙が", "燃えて", "불이 났", "불났", "연기", "화재",
     ),
@@ -444,6 +445,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         "左腕がしびれ", "왼팔이 저려",
     ),
     "stroke signs": (
+        "face * lopsided", "lopsided face", "cara * chueca", "cara torcida", "visage * de travers",
         "redet * verwaschen", "mundwinkel hangt", "arm ist schlapp", "mowi niewyraznie", "kacik ust",
         "bezwladn*", "fala enrolad*", "boca caida", "bouche tordue", "parla strano", "biascica",
         "невнятно", "перекосило", "bouch * kwochi", "tabingi * bibig", "tabingi yung bibig", "bulol",
@@ -533,6 +535,22 @@ EN_ES_SIGNS: dict[str, tuple[str, ...]] = {
         "regalando sus cosas",
         "carta de despedida",
     ),
+    # Farewells and preparations, told without the word (the issue's first class, for suicide):
+    # letters written, things given away, pills set out, "I won't be here tomorrow".
+    "suicide farewell": (
+        "dont want to be here anymore", "pills lined up", "wrote letters to", "wanted someone to know",
+        "wanted to say goodbye", "ya no quiero vivir", "despedirme de todos",
+        "regale mis cosas", "plus envie de vivre", "ecrit des lettres", "donne mes affaires",
+        "separei os remedios", "me despedir de todos",
+        "nao quero mais viver", "salutare tutti per l ultima", "non voglio piu vivere",
+        "keine kraft mehr zu leben", "ab morgen eh nichts mehr",
+        "chcialem sie pozegnac", "chcialam sie pozegnac", "tabletki mam przygotowane", "nie chce juz zyc",
+        "m pa vle viv anko", "ayoko nang mabuhay", "magpapaalam na ako", "khong muon song nua",
+        "хотела чтобы кто то знал", "хотел чтобы кто то знал", "попрощаться со всеми",
+        "не хочу больше жить", "ما بدي عيش", "ودعتكم", "jeene ka mann nahi", "aaj raat ke baad koi",
+        "撑不下去了", "说一声再见", "全部終わりにしたい",
+        "最後に誰かの声", "もう生きていたくない", "편지 다 놔뒀", "살고 싶지 않아",
+    ),
     "poisoning signs": (
         "button batteries", "dishwasher pod*", "laundry pod*", "detergent pod*", "foam in his mouth",
         "foam in her mouth",
@@ -591,7 +609,7 @@ _HEAT = (
     "aquecimento", "riscaldamento", "caldaia", "calefaccion", "may suoi", "التدفئة", "الدفاية", "heating",
     "furnace", "heat", "calefactor", "boiler", "aquecedor", "calentador", "riscaldamento",
 )
-_COLD = (
+_COLD: tuple[str, ...] = (
     "moins", "minus", "gela", "gelo", "congelando", "frio", "ap jele", "frèt", "fret", "영하", "한파",
     "氷点下",
     "零下", "zero grau", "zero graus", "lamig", "nagyeyelo", "lanh cong", "freezing",
@@ -601,7 +619,7 @@ _COLD = (
     "abaixo de zero",
     "bajo cero", "sotto zero", "unter null", "ponizej zera", "ниже нуля", "تحت الصفر", "thanda",
 )
-_VOMIT = (
+_VOMIT: tuple[str, ...] = (
     "vomi*", "erbrich*", "erbroch*", "wymiot*", "рвет", "рвота", "рвало", "ap vomi", "nagsusuka", "sumuka",
     "يرجع", "بيرجع", "يستفرغ", "ulti", "吐", "토해", "토했", "구토", "throwing up", "throw up", "vomiting",
 )
@@ -611,15 +629,15 @@ _TIMES = (
     "desde", "da ieri", "nacht", "nuit", "noite", "от", "kagabi", "tu toi", "امبارح", "raat", "昨晚", "夜中",
     "어젯밤", "times",
 )
-_SWALLOWED = (
+_SWALLOWED: tuple[str, ...] = (
     "engoliu", "ingoiato", "ingoio", "verschluckt", "gefressen", "polknal*", "połknął", "проглотил*",
     "nuot", "vale", "nakalunok", "بلع", "nigal", "吞了", "飲み込", "삼켰", "swallowed", "trago", "avale",
 )
-_NORMAL = (
+_NORMAL: tuple[str, ...] = (
     "normal*", "brincando", "gioca", "spielt", "bawi sie", "играет", "jwe", "naglalaro", "choi", "يلعب",
     "khel", "正常", "元気", "잘 놀", "acting fine", "acting normal", "playing",
 )
-_LOCKED = (
+_LOCKED: tuple[str, ...] = (
     "trancad*", "chiusa fuori", "chiuso fuori", "ausgesperrt", "zatrzasn*", "заперл*", "fèmen deyò", "nalock",
     "قفلت الباب", "bi khoa", "band ho gaya", "锁在门外", "締め出", "문이 잠겨", "locked out", "lock out",
     "enferme dehors", "fermee dehors", "me quede afuera", "lockout", "bloque dehors", "trancado",
@@ -634,7 +652,7 @@ _FEVER = (
     "febre", "fievre", "fieber", "goraczk*", "температур*", "lafyev", "lagnat", "sot", "حرارة", "bukhar",
     "发烧", "熱が", "열이", "fever", "fiebre", "febbre",
 )
-_DAYS = (
+_DAYS: tuple[str, ...] = (
     "deux jours", "dois dias", "due giorni", "zwei tagen", "dwoch dni", "drugi dzien", "третий день",
     "два дня",
     "twa jou", "de jou", "dalawang araw", "ngay", "يومين", "do din", "两天", "三日", "이틀", "two days",
@@ -642,7 +660,7 @@ _DAYS = (
     "trzech dni", "три дня", "трёх дней", "трех дней", "tatlong araw", "ba ngay", "ثلاث ايام", "تلات ايام",
     "teen din", "三天", "3日", "사흘", "삼일", "dos dias", "two days", "few days", "couple of days",
 )
-_NOT_EATING = (
+_NOT_EATING: tuple[str, ...] = (
     "nao come", "mange plus", "non mangia", "frisst nicht", "fast nichts", "nie je", "не ест", "pa manje",
     "ayaw kumain", "khong an", "ما اكلت", "ما ياكل", "kuch nahi kha", "没吃东西", "食べない", "食べません",
     "안 먹", "not eating", "wont eat", "no come", "hasnt eaten",
@@ -669,7 +687,7 @@ _PLACE = (
     "lazienk*", "ванн*", "bathroom", "bano", "lavandri*", "lavanderia", "laundry", "partout", "toupatou",
     "everywhere", "por todas partes", "wszedzie", "везде", "khap", "كلها", "everywhere",
 )
-_STUCK = (
+_STUCK: tuple[str, ...] = (
     "bloque*", "coince*", "preso", "bloccat*", "steckt", "utknal*", "utknęła", "застрял*", "bloke",
     "na stuck",
     "عالق", "phas", "ket", "困在", "閉じ込め", "갇혔", "stuck", "atrapad*", "wheelchair", "cadeira de rodas",
@@ -685,7 +703,7 @@ _TOOTH = (
     "dent", "dente", "zahn", "zab", "zeba", "зуб*", "dan", "ngipin", "rang", "سن", "ضرس", "daant", "牙", "歯",
     "이가", "치아", "앞니", "tooth", "teeth", "diente", "muela",
 )
-_TOOTH_BAD = (
+_TOOTH_BAD: tuple[str, ...] = (
     "割れ", "toot", "断了", "bi gay", "gay roi", "broke", "broken", "cracked", "rompi*", "roto", "rota",
     "cass*",
     "kase",
@@ -699,6 +717,43 @@ _TOOTH_BAD = (
     "fortissimo", "ズキズキ",
     "severe", "terrible",
 )
+# The same urgent concepts as other callers say them (batch 4's misses were their translations):
+# snow for the cold, past and colloquial forms of vomiting, swallowing and not eating, "as usual".
+_COLD = (
+    *_COLD, "nevar", "nevando", "neve", "snow", "snowing", "nieve", "neige", "schnee", "schneit", "snieg",
+    "снег", "ثلج", "تتلج", "بتتلج", "下雪", "大雪", "눈이 와", "nyebe", "tuyet roi", "niyebe",
+)
+_VOMIT = (
+    *_VOMIT, "ubergibt sich", "ubergeben", "nagsuka", "رجعت", "ترجع", "بترجع", "استفرغ", "吐了", "吐いて",
+    "토하", "вырвало", "vomit",
+)
+_SWALLOWED = (*_SWALLOWED, "inghiottit*", "吞下", "swallow", "zjadl*", "nuot phai")
+_LOCKED = (
+    *_LOCKED, "llaves adentro", "llaves dentro", "quedaron las llaves", "cles a l interieur",
+    "cles dans la voiture", "chaves dentro", "chiavi dentro", "chiavi in macchina", "schlussel im auto",
+    "schlussel drin", "klucze w srodku", "ключи внутри", "ключи в машине", "المفاتيح جوا", "المفاتيح جوه",
+    "naiwan ang susi", "quen chia khoa", "kle yo anndan", "chabi andar", "钥匙锁在", "鍵を閉じ込め",
+    "열쇠를 두고",
+)
+_NORMAL = (
+    *_NORMAL, "بيلعب", "بياكل", "عادي", "该吃吃", "该玩玩", "mangia", "wie immer", "jak zwykle",
+    "как обычно", "as usual", "normalmente", "binh thuong", "okay naman", "normal lang", "como siempre",
+    "como sempre", "come sempre", "comme dhabitude",
+)
+_NOT_EATING = (
+    *_NOT_EATING, "ما اكل", "ما أكل", "مش بياكل", "食べてな", "no ha comido", "nao comeu", "pas mange",
+    "nichts gefressen", "nic nie je", "ничего не ест", "hindi kumakain", "khong chiu an", "kuch nahi khaya",
+    "不吃东西", "밥을 안",
+)
+_DAYS = (*_DAYS, "من يومين", "二日", "2日", "desde hace dos", "depuis deux", "ha due giorni")
+_STUCK = (*_STUCK, "卡在", "卡住", "محبوس*", "مزنوق*")
+_TOOTH_BAD = (*_TOOTH_BAD, "منتفخ", "وارم", "يعورني وايد", "nerve is exposed", "nervio expuesto")
+_HIGH_TEMPERATURE = (
+    "39", "40", "41", "103", "104", "105", "forty", "cuarenta", "quarante", "quaranta", "quarenta",
+    "vierzig", "czterdziesci", "сорок", "karant", "apatnapu", "bon muoi", "أربعين", "اربعين", "chalis",
+    "四十", "40度", "39度", "사십", "40도", "thirty nine", "treinta y nueve", "trente neuf",
+    "trinta e nove", "trentanove", "neununddreissig", "тридцать девять",
+)
 # fmt: on
 HIGH_PRIORITY_COMBOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("no heat in the cold", _HEAT, _COLD),
@@ -710,6 +765,7 @@ HIGH_PRIORITY_COMBOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] =
     ("water leak", _LEAK, _PLACE),
     ("stuck in the elevator", _ELEVATOR, _STUCK),
     ("tooth injury or pain", _TOOTH, _TOOTH_BAD),
+    ("high fever", _FEVER, _HIGH_TEMPERATURE),
 )
 HIGH_PRIORITY.update(
     {
@@ -823,7 +879,15 @@ EMERGENCY["not breathing"] = (*EMERGENCY["not breathing"],
 _CHILD_MORE = (
     "petit", "ma petite", "fils", "fille", "hijo", "hija", "filho", "filha", "figlio", "figlia", "sohn",
     "tochter", "kleiner", "syn", "corka", "сын", "дочь", "ti moun", "بنتي", "beta", "beti", "儿子", "女儿",
-    "娘", "息子", "애", "아들", "딸", "nina", "son", "daughter",
+    "娘", "息子", "애", "아들", "딸", "nina", "son", "daughter", "babys", "babies", "kids", "toddlers",
+)
+# A child locked in a car in the heat is in danger of heat stroke within minutes: the locked-out pair
+# plus any of these is an emergency, not an urgent lockout.
+HEAT_IN_A_CAR = (
+    "degrees", "hot", "heat", "sun", "calor", "grados", "caliente", "chaleur", "degres", "chaud",
+    "graus", "quente", "caldo", "gradi", "hitze", "heiss", "upal", "goraco", "stopni", "жар*",
+    "градус*", "init", "mainit", "nong", "cho nang", "حر", "حرارة", "درجة", "garmi", "garam", "很热",
+    "高温", "暑い", "暑く", "더워", "더운", "폭염", "sweating", "sudando", "overheating",
 )
 # fmt: on
 HIGH_PRIORITY_COMBOS = tuple(

@@ -23,13 +23,14 @@ from app.safety.detect.text import fold
 
 ROOT = Path(__file__).resolve().parents[3]
 _SAFETY = ROOT / "tests" / "safety"
-# Three blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
-# tests/safety/heldout, tuning_batch2 was heldout2, tuning_batch3 was heldout3). The current blind
-# batch (heldout4) is never read.
+# Four blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
+# tests/safety/heldout, tuning_batch2 was heldout2, tuning_batch3 was heldout3, tuning_batch4 was
+# heldout4). The current blind batch (heldout5) is never read.
 BATCHES = {
     "batch1": (_SAFETY / "tuning_batch1" / "batch1_a.jsonl", _SAFETY / "tuning_batch1" / "batch1_b.jsonl"),
     "batch2": (_SAFETY / "tuning_batch2" / "batch2_c.jsonl", _SAFETY / "tuning_batch2" / "batch2_d.jsonl"),
     "batch3": tuple(_SAFETY / "tuning_batch3" / f"batch3_{x}.jsonl" for x in ("e", "f", "g")),
+    "batch4": tuple(_SAFETY / "tuning_batch4" / f"batch4_{x}.jsonl" for x in ("h", "i", "j")),
 }
 TRAINING_FILES = (
     _SAFETY / "detection_eval.jsonl",
@@ -37,6 +38,7 @@ TRAINING_FILES = (
     *BATCHES["batch1"],
     *BATCHES["batch2"],
     *BATCHES["batch3"],
+    *BATCHES["batch4"],
 )
 # Recall first: a missed emergency costs far more than an extra transfer.
 CLASS_WEIGHT = {"emergency": 2.0, "high_priority": 1.0, "human_request": 1.0, "none": 1.0}
@@ -49,14 +51,22 @@ DECIMALS = 3
 # Weights this small change no verdict; dropping them keeps model.json (and its diffs) small.
 PRUNE_BELOW = 0.02
 # Chosen by batch-out validation (train without one blind batch, score it; --batch-out), with C and
-# BLIND_WEIGHT. Against the previous rules + model (emergency 0.75, no veto) over batches 1 / 2:
-# emergency 0.888 / 0.894 -> 0.951 / 0.967, high priority 0.811 / 0.752 -> 0.937 / 0.910, human
-# request 0.874 / 0.809 -> 0.931 / 0.877, routine flagged 0.074 / 0.123 -> 0.060 / 0.131. Emergency 0.5
-# caught 1 point more for 2-5 points more false alarms. The veto drops a rule or lexicon hit the
-# classifier is sure is routine (P(none) >= 0.6): without it, routine flagged was 0.098 / 0.171.
-# "judged": a line whose phrase the rules found and cancelled needs a surer classifier (0.9 rather
-# than 0.8 cut 0.5 points of false alarms); under "min_words" the classifier neither fires nor vetoes
-# (n-grams have too little to go on; letting it fire there at 0.9 changed no batch-out figure).
+# BLIND_WEIGHT. Summed over the four folds (2,677 emergencies, 1,214 high priority, 948 requests for a
+# person, 2,743 routine lines), when batch 4 was promoted: emergency 0.969, high priority 0.935,
+# person 0.949, routine flagged 7.5 %; after the concept work that came with it (person requests by
+# role and "herself", detector batteries, a child in a hot car, farewells, negated words as features,
+# hyperbole and fiction cues in every language) 0.977 / 0.95 / 0.99 / 6.3 %. Every threshold is now a
+# near one-for-one trade between recall and false alarms, so none moved: emergency 0.55 caught 3 more
+# emergencies and 7 more urgent lines for 11 more false alarms, 0.7 lost 25 for 14 fewer; high
+# priority 0.35 / 0.5: +9 / -17 lines for +8 / -10 false alarms; judged 0.8 / 0.95: +3 / -4
+# emergencies for +4 / -3; min_words 7 / 9: +2 / -8 urgent lines for +3 / -5 false alarms. The veto
+# drops a rule or lexicon hit the classifier is sure is routine (P(none) >= 0.6): 0.5 cut 9 false
+# alarms for 5 emergencies, 0.8 caught 5 more for 15 more false alarms, no veto at all caught 9 more
+# for 137 more (the "heart attack in your parking lot" class is now kept by a present cue, "i'm having
+# a", not by a higher bar). Class weight emergency 1.5: -8 emergencies for -5 false alarms; C = 10:
+# -4 emergencies, +7 false alarms; BLIND_WEIGHT 5: -5 emergencies, +3 urgent lines, no fewer.
+# "judged": a line whose phrase the rules found and cancelled needs a surer classifier; under
+# "min_words" the classifier neither fires nor vetoes (n-grams have too little to go on).
 THRESHOLDS = {
     "emergency": 0.6,
     "human_request": 0.5,

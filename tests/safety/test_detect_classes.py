@@ -1,0 +1,94 @@
+"""Concept classes added after batch 4: a detector chirping for its battery, a child locked in a hot
+car, a person asked for by name to call back "herself", "I pressed zero", a farewell told without the
+word, a bare question only about a machine or a person, and hyperbole in other languages."""
+
+import pytest
+
+from app.safety.detection import Category, Detector
+
+
+@pytest.fixture(scope="module")
+def plain() -> Detector:
+    return Detector()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the carbon monoxide detector in the hall chirps every few minutes, i think it wants a new battery",
+        "el detector de humo pita cada rato creo que es la pila nada se quema",
+        "der rauchmelder im flur piept alle paar minuten die batterie ist wohl leer",
+        "복도 화재경보기가 배터리 때문에 계속 삑삑거려요 연기는 없어요",
+    ],
+)
+def test_detector_chirping_for_its_battery_is_routine(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the co alarm is going off and my wife and i both have pounding headaches",
+        "the smoke detector is going off and there is smoke coming from the dryer",
+    ],
+)
+def test_detector_going_off_without_a_battery_is_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i locked the keys in the car and my toddler is still strapped in, it's like ninety five degrees",
+        "se me quedaron las llaves adentro del carro con mi bebé y hace mucho calor",
+    ],
+)
+def test_child_locked_in_a_hot_car_is_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+def test_child_locked_in_without_heat_stays_high_priority(plain: Detector) -> None:
+    text = "i'm locked out and my kid is inside watching cartoons, she's fine, can you send a locksmith"
+    assert plain.detect(text).category is Category.high_priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could the dentist call me back herself this afternoon",
+        "quisiera que la doctora me llamara ella misma por favor",
+        "ich möchte dass der arzt mich persönlich zurückruft",
+        "пусть врач сам мне перезвонит",
+    ],
+)
+def test_asking_for_that_very_person_is_human_request(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.human_request
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i pressed zero three times already zero zero",
+        "ya marqué cero cero y nada",
+    ],
+)
+def test_pressing_zero_is_an_operator_escape(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.human_request
+
+
+def test_question_frame_without_a_machine_is_no_bare_question(plain: Detector) -> None:
+    # "c'è un" holds "è un" (is it a...?): without a machine or a person it asks nothing.
+    assert plain.detect("c'è un incendio nel garage e il fumo entra in casa").category is Category.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "questa bolletta mi sta uccidendo posso pagare a rate",
+        "mi celular se está muriendo me pueden llamar más tarde",
+        "mamamatay na ako sa dami ng forms pwede ba i-email na lang",
+        "这个账单烦死了 能不能分期付款",
+    ],
+)
+def test_hyperbole_in_other_languages_is_routine(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
