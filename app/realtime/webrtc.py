@@ -116,6 +116,9 @@ async def start_browser_call(
     )
 
 
+_UNUSED: set[asyncio.Future[None]] = set()  # hang-ups of OpenAI calls nobody runs, held until done
+
+
 def _hang_up_unused(client: RealtimeClient, created: asyncio.Future[tuple[bytes, str]]) -> None:
     """An OpenAI call whose call failed to start here: nobody will run it, so it is hung up."""
     if created.cancelled() or created.exception() is not None:
@@ -130,9 +133,6 @@ async def _hang_up_quietly(client: RealtimeClient, openai_call_id: str) -> None:
         await client.hang_up_call(openai_call_id)
     except Exception as exc:  # it ends by itself: no browser will ever connect to it
         log.warning("webrtc_unused_hangup_failed", extra={"error_type": type(exc).__name__})
-
-
-_UNUSED: set[asyncio.Future[None]] = set()
 
 
 async def start_webrtc_call(
