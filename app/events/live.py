@@ -236,14 +236,14 @@ async def rewrite_live_events(session: AsyncSession, ended: Any) -> None:
         at: datetime = event["at"]
         data = dict(event.get("data") or {})
         rows.append(
-            {
-                "id": outbox.live_event_id(call, str(event["type"]), at),
-                "organization_id": ended.org_id,
-                "call_id": ended.call_id,
-                "type": outbox_type,
-                "data": _outbox_data(str(event["type"]), call, {**data, "at": at.isoformat()}, intake),
-                "created_at": at,
-            }
+            outbox.event_row(
+                org_id=ended.org_id,
+                type_=outbox_type,
+                data=_outbox_data(str(event["type"]), call, {**data, "at": at.isoformat()}, intake),
+                call_id=ended.call_id,
+                at=at,
+                event_id=outbox.live_event_id(call, str(event["type"]), at),
+            )
         )
     await outbox.insert_if_absent(session, rows)
     if rows:

@@ -115,20 +115,33 @@ async def enqueue(
     if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
         raise ValueError(f"unknown outbox event type: {type_}")
     new_id = event_id or uuid.uuid4()
-    row: dict[str, Any] = {
-        "id": new_id,
-        "organization_id": org_id,
-        "call_id": call_id,
-        "type": type_,
-        "data": dict(data),
-        "created_at": at or utcnow(),
-    }
+    row = event_row(org_id=org_id, type_=type_, data=data, call_id=call_id, at=at, event_id=new_id)
     if event_id is None:
         await session.execute(insert(OutboxEvent).values(**row))
     else:
         await insert_if_absent(session, [row])
     wake_after_commit(session)
     return new_id
+
+
+def event_row(
+    *,
+    event_id: uuid.UUID,
+    org_id: uuid.UUID,
+    type_: str,
+    data: Mapping[str, Any],
+    call_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox_events row of one event, as `enqueue` and finalize's re-write insert it."""
+    return {
+        "id": event_id,
+        "organization_id": org_id,
+        "call_id": call_id,
+        "type": type_,
+        "data": dict(data),
+        "created_at": at or utcnow(),
+    }
 
 
 async def insert_if_absent(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:

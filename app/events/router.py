@@ -24,7 +24,7 @@ from app.events.live import bus_for
 from app.events.live_calls import live_summaries
 from app.events.schemas import CallSnapshot, OrgSnapshot, StreamToken, stream_responses
 from app.events.stream import EventHub, LiveEvent, call_key, org_key, parse_id
-from app.orgs.auth import authenticate_org_key
+from app.orgs.auth import authenticate_with
 from app.orgs.errors import MissingCredentials
 from app.state import AppState
 
@@ -54,8 +54,9 @@ async def stream_org(
     Its own short session: a stream lasts for hours and must not hold a pooled connection.
     """
     if authorization:
-        async with state.session_factory() as session:
-            principal = await authenticate_org_key(session, state.live_store, authorization=authorization)
+        principal = await authenticate_with(
+            state.session_factory, state.live_store, authorization=authorization
+        )
         principal.require_scope("calls:read")
         return principal.org_id
     if token:
