@@ -272,6 +272,9 @@ class MemoryLiveStore(LiveStore):
     async def cache_get(self, key: str) -> str | None:
         return self._alive(self._cache, key)
 
+    async def cache_get_many(self, *keys: str) -> list[str | None]:
+        return [self._alive(self._cache, key) for key in keys]
+
     async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
         self._cache[key] = (value, time.monotonic() + ttl_seconds)
 

@@ -221,6 +221,10 @@ class LiveStore(ABC):
         """A short-lived shared cache (authenticated keys, org configs), invalidated by writers."""
 
     @abstractmethod
+    async def cache_get_many(self, *keys: str) -> list[str | None]:
+        """`cache_get` of each key, in one round trip (not one snapshot: the keys may live apart)."""
+
+    @abstractmethod
     async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None: ...
 
     @abstractmethod
@@ -515,6 +519,14 @@ class RedisLiveStore(LiveStore):
 
     async def cache_get(self, key: str) -> str | None:
         return cast(str | None, await self._r.get(_cache_key(key)))
+
+    async def cache_get_many(self, *keys: str) -> list[str | None]:
+        # A pipeline, not MGET: the entries carry their own hash tags, so under Cluster they may sit in
+        # different slots.
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.get(_cache_key(key))
+            return cast(list[str | None], await pipe.execute())
 
     async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
         await self._r.set(_cache_key(key), value, ex=ttl_seconds)

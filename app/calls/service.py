@@ -191,6 +191,26 @@ async def announced_during(live: LiveStore, started: StartedCall | None, upstrea
         await announcing
 
 
+# Events written after the answer they belong to has gone (the mint's `session_minted`), held until done.
+_AFTER_ANSWER: set[asyncio.Future[None]] = set()
+
+
+def add_event_after_answer(live: LiveStore, call_id: str, event: dict[str, Any]) -> None:
+    """Append `event` without holding up the response being sent: the write starts once the handler
+    has returned and its answer is on the socket. It is the last thing the request does, so nothing in
+    it waits on the event; a failure is logged (as on every background path) and the call runs on."""
+    writing = asyncio.ensure_future(_add_event_quietly(live, call_id, event))
+    _AFTER_ANSWER.add(writing)
+    writing.add_done_callback(_AFTER_ANSWER.discard)
+
+
+async def _add_event_quietly(live: LiveStore, call_id: str, event: dict[str, Any]) -> None:
+    try:
+        await live.add_event(call_id, event)
+    except Exception as exc:  # a Redis outage (or a bug): logged, never raised into nobody's task
+        log.warning("event_unrecorded", extra={"call": call_id, "error_type": type(exc).__name__})
+
+
 async def live_call(
     session: AsyncSession,
     live: LiveStore,

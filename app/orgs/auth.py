@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -151,16 +152,43 @@ async def _touch_due(live: LiveStore, key_id: uuid.UUID) -> bool:
     return await live.acquire_lock(f"apikey-touch:{key_id}", "1", _TOUCH_EVERY.total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class _Remembered:
+    raw_key: str
+    raw_org: str
+    principal: OrgPrincipal
+
+
+# The principal this process last built from each key's two cache entries. It is only ever returned
+# when both entries read back byte for byte the same, so it is exactly as fresh as the cache itself
+# (a revocation or config change deletes an entry, and the next request sees it gone); it saves the
+# second round trip (the org id is known up front) and parsing the org's config on every request.
+_REMEMBERED: OrderedDict[str, _Remembered] = OrderedDict()
+_REMEMBER_AT_MOST = 4096
+
+
 async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
-    raw_key = await live.cache_get(key_cache_key(key_hash))
+    remembered = _REMEMBERED.get(key_hash)
+    raw_org: str | None = None
+    if remembered is None:
+        raw_key = await live.cache_get(key_cache_key(key_hash))
+    else:
+        org_key = org_cache_key(remembered.principal.org_id)
+        raw_key, raw_org = await live.cache_get_many(key_cache_key(key_hash), org_key)
+        if raw_key == remembered.raw_key and raw_org == remembered.raw_org:
+            _REMEMBERED.move_to_end(key_hash)
+            return remembered.principal
     if raw_key is None:
+        _REMEMBERED.pop(key_hash, None)
         return None
     entry = orjson.loads(raw_key)
-    raw_org = await live.cache_get(org_cache_key(entry["org_id"]))
+    if remembered is None or raw_key != remembered.raw_key:  # another org's id, or none read yet
+        raw_org = await live.cache_get(org_cache_key(entry["org_id"]))
     if raw_org is None:
+        _REMEMBERED.pop(key_hash, None)
         return None
     org = orjson.loads(raw_org)
-    return OrgPrincipal(
+    principal = OrgPrincipal(
         org_id=uuid.UUID(entry["org_id"]),
         org_slug=org["slug"],
         org_name=org["name"],
@@ -170,6 +198,11 @@ async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
         key_name=entry["key_name"],
         scopes=frozenset(entry["scopes"]),
     )
+    _REMEMBERED[key_hash] = _Remembered(raw_key, raw_org, principal)
+    _REMEMBERED.move_to_end(key_hash)
+    while len(_REMEMBERED) > _REMEMBER_AT_MOST:
+        _REMEMBERED.popitem(last=False)
+    return principal
 
 
 async def _to_cache(

@@ -131,7 +131,8 @@ async def create_session(
         details = exc.details if isinstance(exc.details, dict) else {}
         exc.details = {**details, "call_id": str(call_id)}
         raise
-    await live.add_event(
+    service.add_event_after_answer(
+        live,
         str(call_id),
         {"type": "session_minted", "at": now.isoformat(), "data": {"model": spec.model, "source": "client"}},
     )

@@ -94,6 +94,7 @@ class SidebandCall:
         self.openai_call_id = openai_call_id
         self._client: RealtimeClient = state.extras["realtime_client"]
         self._instructions = session.get("instructions")
+        self._model = session.get("model")
         self._tools: list[dict[str, Any]] = list(session.get("tools") or [])
         self._started_at = started_at
         self._upstream: Upstream | None = None
@@ -126,6 +127,7 @@ class SidebandCall:
 
     async def run(self) -> None:
         try:
+            await self._created()
             owners = call_owners(self.state)
             # A resume takes over from the older sideband, which lets go once it sees it is superseded.
             async with (
@@ -141,6 +143,17 @@ class SidebandCall:
             if not self.closing:  # cancelled (shutdown): the socket at least goes back
                 await self._close_socket()
             self.finished.set()
+
+    async def _created(self) -> None:
+        """The OpenAI call id on the call (the sweeper hangs it up if this process dies) and its event,
+        side by side: written here, off the SDP answer's path, and before this sideband takes the lease."""
+        try:
+            await asyncio.gather(
+                self.state.live_store.update_call(self.call_id, openai_call_id=self.openai_call_id),
+                self._record("webrtc_call_created", model=self._model, openai_call_id=self.openai_call_id),
+            )
+        except Exception as exc:  # a Redis outage: the call runs on (the lease below will say if it can)
+            log.warning("webrtc_call_unrecorded", extra={"error_type": type(exc).__name__})
 
     async def _on_command(self, command: Command) -> None:
         if isinstance(command, SupersedeCommand):

@@ -178,16 +178,7 @@ async def start_webrtc_call(
         # The header too: a proxy (the Next.js route) can end the call without parsing our error body.
         exc.headers = {**(exc.headers or {}), "X-Call-Id": key}
         raise
-    # Two keys of the call, written side by side: one round trip before the answer, not two.
-    await asyncio.gather(
-        live.update_call(key, openai_call_id=openai_call_id),
-        live.add_event(
-            key,
-            call_event(
-                "webrtc_call_created", source="server", model=spec.model, openai_call_id=openai_call_id
-            ),
-        ),
-    )
+    # The sideband records the OpenAI call id on the call as its first step, after the answer went back.
     sideband = SidebandCall(
         state=state, org=org, call_id=key, openai_call_id=openai_call_id, session=body, started_at=started_at
     )
