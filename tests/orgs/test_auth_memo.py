@@ -10,26 +10,18 @@ from app.orgs import auth
 from app.orgs.auth import authenticate_with, key_cache_key, org_cache_key
 from app.orgs.keys import hash_key
 from tests.conftest import RunningApp
-from tests.fixtures.factories import admin_headers, create_org, key_headers
+from tests.fixtures.factories import admin_headers, create_key, create_org, key_headers
 
 
 async def _principal(app: RunningApp, key: str) -> auth.OrgPrincipal:
-    return await authenticate_with(app.state.session_factory, app.state.live_store, authorization=f"Bearer {key}")
-
-
-async def _new_key(app: RunningApp, org_id: str) -> tuple[str, str]:
-    response = await app.client.post(
-        f"/api/admin/orgs/{org_id}/api-keys",
-        json={"name": "memo", "scopes": ["config:read", "config:write"]},
-        headers=admin_headers(),
+    return await authenticate_with(
+        app.state.session_factory, app.state.live_store, authorization=f"Bearer {key}"
     )
-    assert response.status_code == 201, response.text
-    return response.json()["id"], response.json()["key"]
 
 
 async def test_a_warm_memo_serves_a_rewritten_org_entry(app: RunningApp) -> None:
     org_id = (await create_org(app.client))["id"]
-    _, key = await _new_key(app, org_id)
+    key = await create_key(app.client, org_id)
     await _principal(app, key)  # a miss: from the database, into the shared cache
     first = await _principal(app, key)  # from the shared cache, into the memo
     assert await _principal(app, key) is first  # warm: the same principal, nothing parsed again
@@ -46,7 +38,13 @@ async def test_a_warm_memo_serves_a_rewritten_org_entry(app: RunningApp) -> None
 
 async def test_a_warm_memo_never_outlives_a_revocation(app: RunningApp) -> None:
     org_id = (await create_org(app.client))["id"]
-    key_id, key = await _new_key(app, org_id)
+    created = await app.client.post(
+        f"/api/admin/orgs/{org_id}/api-keys",
+        json={"name": "memo", "scopes": ["config:read"]},
+        headers=admin_headers(),
+    )
+    assert created.status_code == 201, created.text
+    key_id, key = created.json()["id"], created.json()["key"]
     for _ in range(2):
         response = await app.client.get(f"/api/org/config/{org_id}", headers=key_headers(key))
         assert response.status_code == 200, response.text
@@ -60,7 +58,7 @@ async def test_a_warm_memo_never_outlives_a_revocation(app: RunningApp) -> None:
 
 async def test_a_config_change_is_seen_on_the_next_request_with_a_warm_memo(app: RunningApp) -> None:
     org_id = (await create_org(app.client))["id"]
-    _, key = await _new_key(app, org_id)
+    key = await create_key(app.client, org_id)
     await _principal(app, key)
     before = await _principal(app, key)
     assert await _principal(app, key) is before
@@ -75,7 +73,7 @@ async def test_a_config_change_is_seen_on_the_next_request_with_a_warm_memo(app:
 
 async def test_the_memo_is_bounded(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
     org_id = (await create_org(app.client))["id"]
-    keys = [(await _new_key(app, org_id))[1] for _ in range(3)]
+    keys = [await create_key(app.client, org_id) for _ in range(3)]
     monkeypatch.setattr(auth, "_REMEMBER_AT_MOST", 2)
     for key in keys:
         await _principal(app, key)  # into the shared cache
