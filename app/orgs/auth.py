@@ -164,7 +164,10 @@ class _Remembered:
 # (a revocation or config change deletes an entry, and the next request sees it gone); it saves the
 # second round trip (the org id is known up front) and parsing the org's config on every request.
 _REMEMBERED: OrderedDict[str, _Remembered] = OrderedDict()
-_REMEMBER_AT_MOST = 4096
+# The least recently used go first, and an org entry over 16 KB (a config is a few KB in practice) is
+# not remembered at all: the memo then stays under about 100 MB even when every entry is at the bound.
+_REMEMBER_AT_MOST = 1024
+_REMEMBER_ORG_CHARS = 16 * 1024
 
 
 async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
@@ -198,6 +201,9 @@ async def _from_cache(live: LiveStore, key_hash: str) -> OrgPrincipal | None:
         key_name=entry["key_name"],
         scopes=frozenset(entry["scopes"]),
     )
+    if len(raw_org) > _REMEMBER_ORG_CHARS:
+        _REMEMBERED.pop(key_hash, None)
+        return principal
     _REMEMBERED[key_hash] = _Remembered(raw_key, raw_org, principal)
     _REMEMBERED.move_to_end(key_hash)
     while len(_REMEMBERED) > _REMEMBER_AT_MOST:

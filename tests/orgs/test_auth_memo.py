@@ -83,3 +83,16 @@ async def test_the_memo_is_bounded(app: RunningApp, monkeypatch: pytest.MonkeyPa
     # Entries are not lost with the memo: the evicted key still authenticates from the shared cache.
     assert await app.state.live_store.cache_get(key_cache_key(hash_key(keys[0]))) is not None
     assert (await _principal(app, keys[0])).org_id == (await _principal(app, keys[1])).org_id
+
+
+async def test_a_large_org_entry_is_read_every_time_not_remembered(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org_id = (await create_org(app.client))["id"]
+    key = await create_key(app.client, org_id)
+    monkeypatch.setattr(auth, "_REMEMBER_ORG_CHARS", 10)
+    await _principal(app, key)
+    first = await _principal(app, key)
+    assert hash_key(key) not in auth._REMEMBERED
+    second = await _principal(app, key)
+    assert second == first and second is not first
