@@ -371,9 +371,14 @@ class Detector:
             # where the phrase sits in the line. Org keywords are the org's own call: never cancelled.
             if not org:
                 start, end = _char_span(tokens.words, s, e, ctx.text)
-                # The trie judged negation itself, with its own scope.
-                if ctx.in_idiom(start, end) or ctx.cancelled(
-                    start, end, mild_cancels=category is Category.high_priority, negation=False
+                # The trie judged a negation before the phrase itself; one after it ("gas smell nahi hai")
+                # is the context's.
+                if (
+                    ctx.in_idiom(start, end)
+                    or ctx.cancelled(
+                        start, end, mild_cancels=category is Category.high_priority, negation=False
+                    )
+                    or ctx.negated_after(start, end)
                 ):
                     judged = True
                     continue
@@ -552,13 +557,11 @@ class Evidence:
 
 
 def signals(found: Sequence[Detection], judged: bool, ctx: context.Context) -> list[str]:
-    """What the rules saw, as classifier features: which source fired for which category, whether
-    a phrase was cancelled, and which cancel cues the line holds. The classifier learns how much each
-    is worth from labelled lines (a rule hit beside a resolution and a past cue is usually routine)."""
-    out = ["cue:" + kind for kind, spans in ctx.spans.items() if spans]
-    if ctx.language:
-        out.append("lang:" + ctx.language)
-    return out
+    """What the rules saw, as classifier features: which cancel cues the line holds. The classifier
+    learns how much each is worth from labelled lines (a rule hit beside a resolution and a past cue is
+    usually routine). Not the line's language: how many emergencies each language's authors wrote is
+    no prior on a new caller."""
+    return ["cue:" + kind for kind, spans in ctx.spans.items() if spans]
 
 
 # Concepts told as a story the n-grams have too few examples of to judge ("i wrote letters to

@@ -1,9 +1,14 @@
 """Concept classes added after batch 4: a detector chirping for its battery, a child locked in a hot
 car, a person asked for by name to call back "herself", "I pressed zero", a farewell told without the
-word, a bare question only about a machine or a person, and hyperbole in other languages."""
+word, a bare question only about a machine or a person, and hyperbole in other languages; after
+batch 5, someone sent to look at something (a visit, not a person to talk to)."""
 
 import pytest
 
+from app.safety.detect import human
+from app.safety.detect.context import Context
+from app.safety.detect.langid import detect_language
+from app.safety.detect.text import fold
 from app.safety.detection import Category, Detector
 
 
@@ -92,3 +97,27 @@ def test_question_frame_without_a_machine_is_no_bare_question(plain: Detector) -
 )
 def test_hyperbole_in_other_languages_is_routine(plain: Detector, text: str) -> None:
     assert plain.detect(text).category is Category.none
+
+
+def _person(text: str) -> str | None:
+    return human.detect(Context.of(fold(text), detect_language(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i get someone out to look at a dripping bathroom faucet sometime this week no rush",
+        "i just want someone to check the sump pump",
+        "m ta renmen yon moun vin tcheke kay pa m",
+    ],
+)
+def test_someone_sent_to_look_is_no_request_for_a_person(text: str) -> None:
+    assert _person(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i need someone to come fix my heater, can i talk to a person", "can someone call me back"],
+)
+def test_request_to_talk_beside_a_visit_is_still_a_request_for_a_person(text: str) -> None:
+    assert _person(text) == "a person"

@@ -1,11 +1,10 @@
 """Emergency detection: the tuning split and one test per rule.
 
 The tuning split is detection_eval.jsonl and detection_train.jsonl, written beside the detector, and
-the four blind batches promoted to tuning data once they were scored (tuning_batch1/ to 4/).
+the five blind batches promoted to tuning data once they were scored (tuning_batch1/ to 5/).
 All are scored with one detector built with the fixed org keywords below; lines that rely on them
-say so in their "note". bench/bench_detection.py and the shipped model use the same files. The blind
-batch being written now (heldout5/) is never read here: it is scored once, by the
-lead, with the bench.
+say so in their "note". bench/bench_detection.py and the shipped model use the same files. The current
+blind batch (heldout6/) is never read here: it was scored once, by the lead, with the bench.
 """
 
 import json
@@ -27,6 +26,7 @@ PROMOTED_PATHS = tuple(
         ("tuning_batch2", ("batch2_c.jsonl", "batch2_d.jsonl")),
         ("tuning_batch3", ("batch3_e.jsonl", "batch3_f.jsonl", "batch3_g.jsonl")),
         ("tuning_batch4", ("batch4_h.jsonl", "batch4_i.jsonl", "batch4_j.jsonl")),
+        ("tuning_batch5", ("batch5_k.jsonl", "batch5_l.jsonl", "batch5_m.jsonl")),
     )
     for name in names
 )
@@ -52,7 +52,7 @@ def load_tuning() -> list[dict[str, Any]]:
 
 
 def load_promoted() -> list[dict[str, Any]]:
-    """The three blind batches promoted to tuning data, labels normalized as in load_tuning()."""
+    """The five blind batches promoted to tuning data, labels normalized as in load_tuning()."""
     rows: list[dict[str, Any]] = []
     for path in PROMOTED_PATHS:
         with path.open(encoding="utf-8") as f:
@@ -140,7 +140,9 @@ def promoted() -> list[tuple[dict[str, Any], Detection]]:
 # The promoted batches were written blind, so the rules were not written line by line for them and
 # 100% is not honestly reachable there: the model trains on them and these are in-sample floors
 # (1,004 of 1,006 emergencies when they were set; the two misses are six- and seven-word Arabic lines,
-# too short for the classifier). The out-of-sample figures come from `train --batch-out`.
+# too short for the classifier; with batch 5, 3,420 of 3,427 and 36 of 3,498 routine lines flagged:
+# six misses of five to seven words, one a Vietnamese line whose "người" reads as a person).
+# The out-of-sample figures come from `train --batch-out`.
 def test_promoted_batches_emergency_recall_at_least_0_995(
     promoted: list[tuple[dict[str, Any], Detection]],
 ) -> None:

@@ -34,6 +34,8 @@ _POST_NEGATION = re.compile(
     r"|^(\s+(koi|bhi|to|bilkul|hai|smell|dard|dikkat|problem|pareshani|takleef|taklif|mushkil))*"
     r"\s+(nahi|nahin|nhi)(?!\w)"
     r"|^\s+(нет|yok|isnt going off|not going off|never went off|didnt go off)(?!\w)"
+    # Korean "안" before the verb it negates: "가스 냄새도 안 나고" (no gas smell either).
+    r"|^도?\s안\s"
 )
 # Korean and Japanese put "if" after the verb: 토하면, 吐いたら.
 _POST_CONDITION = re.compile(
@@ -198,6 +200,12 @@ class Context:
             if word not in _NEGATION_GAP:
                 break
         return after and _POST_NEGATION.search(text[end:hi]) is not None
+
+    def negated_after(self, start: int, end: int) -> bool:
+        """A negation after the phrase, in its clause: "gas smell nahi hai", "가스 냄새도 안 나요". The
+        phrase trie judges the negation before a phrase itself but cannot see these."""
+        _, hi = self.clause(start, end)
+        return _POST_NEGATION.search(self.line.text[end:hi]) is not None
 
     def _words_between(self, a: int, b: int) -> int:
         lo, hi = min(a, b), max(a, b)

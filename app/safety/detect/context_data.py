@@ -18,7 +18,10 @@ PAST = (
     "l estate scorsa", "letzten sommer", "letzten winter", "zeszlego lata", "прошлым летом", "прошлой зимой",
     "years ago", "months ago", "weeks ago", "year ago", "month ago", "week ago", "last year", "last week",
     "last month", "last spring", "last summer", "last winter", "last time",
-    "years back", "when i was", "when he was", "when she was", "as a kid", "as a child", "as a teenager",
+    "years back", "when i was", "when he was", "when she was", "when my * was", "back in january",
+    "back in february", "back in march", "back in april", "back in may", "back in june", "back in july",
+    "back in august", "back in september", "back in october", "back in november", "back in december",
+    "as a kid", "as a child", "as a teenager",
     "in high school", "in college", "de nina", "de nino", "de pequeno", "de pequena", "de chiquito",
     "in twenty*", "in 200*", "in 201*", "in 202*", "en 200*", "en 201*", "en 202*", "em 201*", "em 202*",
     "nel 201*", "nel 202*", "w 201*", "w 202*", "im jahr 20*",
@@ -56,6 +59,9 @@ RESOLVED = (
     "blutet nicht mehr", "juz nie krwawi", "больше не кровит", "het chay mau", "hindi na dumudugo",
     "ما عاد ينزف",
     "khoon band ho gaya", "不流血了", "血は止まった", "피는 멈췄",
+    # Told as over and back to how it was: "his inhaler worked and he's back to normal", "dry now".
+    "back to normal", "dry now", "all dry", "bone dry", "came back on", "ya volvio", "kho roi",
+    "stopped bleeding", "parou de sangrar", "stopped now", "inhaler worked",
     "fine now", "all better", "hes fine", "shes fine", "were fine", "im fine", "doing great", "doing fine",
     "fixed it",
     "already checked", "already looked at", "recovered", "healed", "ya esta bien", "ya todo bien",
@@ -117,6 +123,7 @@ BARE_QUESTION = (
     # "a machine or a person?": the alternative named after "or" is still a question.
     "oder mit", "ou com", "ou avec", "o con", "oswa yon", "oswa ak", "machin oswa", "o makina", "o tao",
     "还是", "ya kisi",
+    "or machine", "or robot", "or human", "or person", "ba kayo", "ولا جهاز", "ولا إنسان", "ولا انسان",
     "or with a", "or a person", "or a human", "or a real", "ou une personne", "ou uma pessoa", "czy z",
     "или с", "machine se baat", "rede ich gerade",
 )
@@ -129,7 +136,7 @@ MACHINE_OR_PERSON = (
     "машин*", "робот*", "автомат*", "روبوت", "آلة", "الة", "مسجل", "تسجيل", "机器", "機器", "自动",
     "ロボット", "機械", "自動", "録音", "기계", "로봇", "자동", "녹음", "real", "human*", "person*",
     "personne", "pessoa", "mensch*", "czlowiek*", "человек*", "tao", "moun", "nguoi that", "إنسان",
-    "انسان", "真人", "사람", "本物", "humano", "humain", "umano", "insaan", "taong",
+    "انسان", "جهاز", "真人", "사람", "本物", "humano", "humain", "umano", "insaan", "taong",
 )
 REQUEST = (
     "let me", "get me", "put me", "transfer", "connect", "then", "give me", "quiero",
@@ -157,6 +164,8 @@ LINE_CANCEL = (
     # fiction
     "greys anatomy", "in the episode", "on the episode", "on netflix", "o filme", "el filme", "la pelicula",
     "le film", "il film", "der film", "the movie", "that movie",
+    "home show", "renovation show", "those shows", "disaster show*", "a show where", "in the book",
+    "teleserye", "dieser serie", "diese serie",
     "on that show", "on the show", "on tv", "in the movie", "in a movie", "video game", "the tv said",
     "on the news", "en la novela", "en la pelicula", "en las noticias", "dans le film", "dans la serie",
     "a la tele", "no filme", "na novela", "na serie", "nel film", "nella serie", "in tv", "im film",
@@ -166,7 +175,8 @@ LINE_CANCEL = (
     "劇裡", "电视上", "映画で", "ドラマで", "テレビで", "드라마에서", "영화에서",
     # history forms and questions about signs
     "intake sheet", "intake form", "the sheet asks", "the questionnaire", "questionnaire asks",
-    "the form", "form asks", "history of", "any history", "antecedentes de", "antecedents de", "paperwork",
+    "the form", "form asks", "history form", "it asks about", "history of", "any history", "antecedentes de",
+    "antecedents de", "paperwork",
     "family history", "medical history", "el formulario",
     "le formulaire", "o formulario", "il modulo", "das formular", "im formular", "formularz", "fomile a",
     "ang form", "sa form", "to khai", "анкет*", "в форме", "الاستمارة", "استمارة", "form mein", "表格",

@@ -1,8 +1,9 @@
 # ruff: noqa: RUF001 -- Arabic letters here are clitics, not look-alikes of Latin ones
-"""Features of one caller line for the shipped classifier: word unigrams and bigrams, character 2-4
-grams inside word boundaries (1-3 grams in CJK and kana runs, which have no spaces), Arabic words with
-their attached clitics stripped, and the rules' own signals (which source fired, which cancel cues
-are in the line). Binary, L2-normalized: the same function feeds training and detection."""
+"""Features of one caller line for the shipped classifier: word unigrams (a word a negation governs as
+its own negated unigram) and bigrams, character 3-4 grams inside word boundaries (1-3 grams in CJK and
+kana runs, which have no spaces), Arabic words with their attached clitics stripped, and the rules' own
+signals (which cancel cues are in the line). Binary, L2-normalized: the same function feeds training
+and detection."""
 
 from __future__ import annotations
 
@@ -16,17 +17,19 @@ from app.safety.detect.text import has_cjk, words
 
 def features(folded: str, signals: Iterable[str] = ()) -> set[str]:
     tokens = words(folded)
-    out = {"~" + token for token in tokens}
-    out.update("~" + a + " " + b for a, b in itertools.pairwise(tokens))
-    # A word a negation governs is another feature as well: "no bleeding", "nie krwawi", "không đau"
-    # say the opposite of "bleeding", and n-grams alone cannot tell them apart.
+    # A word a negation governs is its own feature instead of the word: "no bleeding", "nie krwawi",
+    # "không đau" say the opposite of "bleeding", and "bleeding" beside them would still vote for it
+    # (batch-out, five folds: 6 fewer false alarms, 2 more emergencies).
+    negated: set[int] = set()
     reach = 0
-    for token in tokens:
+    for i, token in enumerate(tokens):
         if token in _NEGATIONS:
             reach = _NEGATION_REACH
         elif reach:
-            out.add("~-" + token)
+            negated.add(i)
             reach -= 1
+    out = {("~-" if i in negated else "~") + token for i, token in enumerate(tokens)}
+    out.update("~" + a + " " + b for a, b in itertools.pairwise(tokens))
     for token in tokens:
         out |= _char_grams(token)
     if has_cjk(folded):
@@ -50,12 +53,14 @@ _NEGATION_REACH = 3
 
 
 # Words repeat from line to line (Zipf), so each word's n-grams are built once: this runs on every line.
+# No 2-grams: they say which language a line is in more than what it says, and a classifier that
+# learns each language's share of emergencies flags routine lines in the languages with few of them
+# (batch-out, five folds: 18 fewer false alarms, 5 more urgent lines, 2 fewer emergencies).
 @functools.lru_cache(maxsize=65536)
 def _char_grams(token: str) -> frozenset[str]:
     padded = " " + token + " "
     size = len(padded)
-    grams = {padded[i : i + 2] for i in range(size - 1)}
-    grams.update(padded[i : i + 3] for i in range(size - 2))
+    grams = {padded[i : i + 3] for i in range(size - 2)}
     grams.update(padded[i : i + 4] for i in range(size - 3))
     return frozenset(grams)
 

@@ -159,8 +159,21 @@ _TALK = (
     "احكي مع",
 )
 
+# Someone sent to the property is a visit, not a person to talk to: "can someone come look at the
+# faucet", "i want someone to check the sump pump", "yon moun vin tcheke" (no line in the tuning files
+# that says so is a request for a person).
+_VISIT = (
+    "someone to come", "someone come", "someone out", "somebody out", "someone over", "someone round",
+    "someone to look", "someone look", "someone to check", "someone to fix", "someone to inspect",
+    "someone to take a look", "somebody to come", "somebody come", "somebody to look", "anyone to come",
+    "moun vin", "alguien que venga", "alguien para que venga", "alguien a revisar", "alguien que revise",
+    "quelqu un pour venir", "quelquun pour venir", "qualcuno che venga", "alguem para vir",
+    "alguem vir", "jemand vorbei*", "ktos przyjdzie", "kogos kto przyjdzie",
+)  # fmt: skip
+
 _INDEX: PhraseIndex[str] = PhraseIndex.build(
     [(p, "request") for p in (*_REQUEST, *_TALK)]
+    + [(p, "visit") for p in _VISIT]
     + [(p, "someone") for p in _SOMEONE]
     + [(p, "operator") for p in _OPERATOR]
     + [(p, "zero") for p in _ZERO]
@@ -192,6 +205,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 def detect(context: Context) -> str | None:
     """The concept ("a person", "operator escape") when the line asks for a person, else None."""
     found = _INDEX.find(context.line)
+    visits = [(s, e) for s, e, kind in found if kind == "visit"]
+    if visits:
+        found = [f for f in found if f[2] != "someone" or not any(a <= f[0] and f[1] <= b for a, b in visits)]
     kinds = [kind for _, _, kind in found]
     if "request" in kinds and "someone" in kinds:
         return "a person"

@@ -23,14 +23,15 @@ from app.safety.detect.text import fold
 
 ROOT = Path(__file__).resolve().parents[3]
 _SAFETY = ROOT / "tests" / "safety"
-# Four blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
+# Five blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
 # tests/safety/heldout, tuning_batch2 was heldout2, tuning_batch3 was heldout3, tuning_batch4 was
-# heldout4). The current blind batch (heldout5) is never read.
+# heldout4, tuning_batch5 was heldout5). The current blind batch (heldout6) is never read.
 BATCHES = {
     "batch1": (_SAFETY / "tuning_batch1" / "batch1_a.jsonl", _SAFETY / "tuning_batch1" / "batch1_b.jsonl"),
     "batch2": (_SAFETY / "tuning_batch2" / "batch2_c.jsonl", _SAFETY / "tuning_batch2" / "batch2_d.jsonl"),
     "batch3": tuple(_SAFETY / "tuning_batch3" / f"batch3_{x}.jsonl" for x in ("e", "f", "g")),
     "batch4": tuple(_SAFETY / "tuning_batch4" / f"batch4_{x}.jsonl" for x in ("h", "i", "j")),
+    "batch5": tuple(_SAFETY / "tuning_batch5" / f"batch5_{x}.jsonl" for x in ("k", "l", "m")),
 }
 TRAINING_FILES = (
     _SAFETY / "detection_eval.jsonl",
@@ -39,6 +40,7 @@ TRAINING_FILES = (
     *BATCHES["batch2"],
     *BATCHES["batch3"],
     *BATCHES["batch4"],
+    *BATCHES["batch5"],
 )
 # Recall first: a missed emergency costs far more than an extra transfer.
 CLASS_WEIGHT = {"emergency": 2.0, "high_priority": 1.0, "human_request": 1.0, "none": 1.0}
@@ -60,20 +62,34 @@ PRUNE_BELOW = 0.02
 # emergencies and 7 more urgent lines for 11 more false alarms, 0.7 lost 25 for 14 fewer; high
 # priority 0.35 / 0.5: +9 / -17 lines for +8 / -10 false alarms; judged 0.8 / 0.95: +3 / -4
 # emergencies for +4 / -3; min_words 7 / 9: +2 / -8 urgent lines for +3 / -5 false alarms. The veto
-# drops a rule or lexicon hit the classifier is sure is routine (P(none) >= 0.6): 0.5 cut 9 false
+# drops a rule or lexicon hit the classifier is sure is routine (then P(none) >= 0.6): 0.5 cut 9 false
 # alarms for 5 emergencies, 0.8 caught 5 more for 15 more false alarms, no veto at all caught 9 more
 # for 137 more (the "heart attack in your parking lot" class is now kept by a present cue, "i'm having
 # a", not by a higher bar). Class weight emergency 1.5: -8 emergencies for -5 false alarms; C = 10:
 # -4 emergencies, +7 false alarms; BLIND_WEIGHT 5: -5 emergencies, +3 urgent lines, no fewer.
+# Summed over the five folds when batch 5 was promoted (3,427 emergencies, 1,559 high priority, 1,230
+# requests for a person, 3,498 routine lines): 0.980 / 0.958 / 0.980 / 6.0 % (210 false alarms). Then,
+# each step measured on top of the last: cues (a negation after a phrase the trie found, "가스 냄새도
+# 안 나고", a month or a childhood in the past, "history form", renovation and TV shows, "back to
+# normal" and "dry now", "or machine" questions) -20 false alarms, -1 urgent line; no language signal
+# +1 urgent line; negated words replacing the word (features.py) +2 emergencies, +1 urgent line, -6
+# false alarms; no character 2-grams -2 emergencies, +5 urgent lines, -1 person, -18 false alarms;
+# both, with "someone to come look" no request for a person (human.py): 3,356 / 1,500 / 1,204 / 173.
+# With that model the emergency threshold moved back to recall: emergency 0.55 and veto 0.5 give
+# 0.981 / 0.963 / 0.979 / 5.2 % (3,362 / 1,502 / 1,204 / 181); emergency 0.6 with veto 0.6: 3,356
+# emergencies, 173 false alarms; 0.55 / 0.6: 3,368 / 190; 0.5 / 0.7: 3,379 / 208; 0.65 / 0.5: 3,346 /
+# 153; high priority 0.5: -20 urgent lines for -7 false alarms; judged 0.85: +2 emergencies for +3
+# false alarms; person 0.6: -1 person for -3. MIN_DF 2 (tried with the cues): -2 emergencies, -4 false
+# alarms; C = 10 / 100 at promotion: -10 / -1 emergencies, +3 / +8 false alarms.
 # "judged": a line whose phrase the rules found and cancelled needs a surer classifier; under
 # "min_words" the classifier neither fires nor vetoes (n-grams have too little to go on).
 THRESHOLDS = {
-    "emergency": 0.6,
+    "emergency": 0.55,
     "human_request": 0.5,
     "high_priority": 0.4,
     "judged": 0.9,
     "min_words": 8,
-    "veto_emergency": 0.6,
+    "veto_emergency": 0.5,
     "veto_high_priority": 0.6,
     # No veto of a request for a person: a request plus someone to talk to is precise, and n-grams
     # read "i need to book a cleaning but i'd rather talk to someone" as the booking (batch 3: +13
