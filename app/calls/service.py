@@ -196,9 +196,9 @@ _AFTER_ANSWER: set[asyncio.Future[None]] = set()
 
 
 def add_event_after_answer(live: LiveStore, call_id: str, event: dict[str, Any]) -> None:
-    """Append `event` without holding up the response being sent: the write starts once the handler
-    has returned and its answer is on the socket. It is the last thing the request does, so nothing in
-    it waits on the event; a failure is logged (as on every background path) and the call runs on."""
+    """Append `event` without holding up the response: the write is scheduled, not awaited, so it runs
+    beside the answer going out rather than in front of it. It is the last thing the request does, so
+    nothing in it waits on the event; a failure is logged (as on every background path)."""
     writing = asyncio.ensure_future(_add_event_quietly(live, call_id, event))
     _AFTER_ANSWER.add(writing)
     writing.add_done_callback(_AFTER_ANSWER.discard)
