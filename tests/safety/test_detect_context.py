@@ -46,6 +46,21 @@ def plain() -> Detector:
         # a phone number full of zeros is not an operator escape
         "my callback number is seven zero zero three zero zero zero zero five",
         "我的电话是一三九零零零零八八零零",
+        # a negation after a phrase the English trie found, in a code-switched line
+        "koi gas smell nahi hai alarm bhi nahi baj raha bas geyser ka pilot baar baar off ho jata hai",
+        # Korean "안" before the verb it negates
+        "가스 냄새도 안 나고 경보기도 안 울려요 그냥 온수가 잘 안 나와요",
+        # told as over and back to normal
+        "my grandson had an asthma attack last night but his inhaler worked and hes back to normal",
+        "the basement flooded yesterday but its all pumped out and dry now, can you check the sump pump",
+        # a month or a childhood in the past
+        "back in march there was a gas leak in building c and i need a copy of the incident report",
+        "when my son was a baby he had a febrile seizure and now his school wants a form for sports",
+        # a history form, a renovation show
+        "on the history form it asks about suicide attempts, the one from when i was a teenager",
+        "on this renovation show the guy grabbed a live wire and got thrown, i want my wiring inspected",
+        # a bare question about a machine, in Tagalog and English
+        "tao po ba kayo or machine",
     ],
 )
 def test_cancel_cue_in_scope_makes_line_routine(plain: Detector, text: str) -> None:
@@ -139,41 +154,6 @@ def test_request_for_a_person_in_any_language(plain: Detector, text: str) -> Non
     assert plain.detect(text).category is Category.human_request
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a negation after a phrase the English trie found, in a code-switched line
-        "koi gas smell nahi hai alarm bhi nahi baj raha bas geyser ka pilot baar baar off ho jata hai",
-        # Korean "안" before the verb it negates
-        "가스 냄새도 안 나고 경보기도 안 울려요 그냥 온수가 잘 안 나와요",
-    ],
-)
-def test_negation_after_the_phrase_makes_line_routine(plain: Detector, text: str) -> None:
-    result = plain.detect(text)
-    assert result.category is Category.none, (result.source, result.matched)
-
-
 @pytest.mark.parametrize("text", ["gas smell aa rahi hai bahut tez", "가스 냄새가 나요 집 안에 가득해요"])
 def test_phrase_without_negation_after_it_stays_emergency(plain: Detector, text: str) -> None:
     assert plain.detect(text).category is Category.emergency
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # told as over and back to normal
-        "my grandson had an asthma attack last night but his inhaler worked and hes back to normal",
-        "the basement flooded yesterday but its all pumped out and dry now, can you check the sump pump",
-        # a month or a childhood in the past
-        "back in march there was a gas leak in building c and i need a copy of the incident report",
-        "when my son was a baby he had a febrile seizure and now his school wants a form for sports",
-        # a history form, a renovation show
-        "on the history form it asks about suicide attempts, the one from when i was a teenager",
-        "on this renovation show the guy grabbed a live wire and got thrown, i want my wiring inspected",
-        # a bare question about a machine, in Tagalog and English
-        "tao po ba kayo or machine",
-    ],
-)
-def test_more_cancel_cues_make_line_routine(plain: Detector, text: str) -> None:
-    result = plain.detect(text)
-    assert result.category is Category.none, (result.source, result.matched)
