@@ -321,7 +321,7 @@ class Detector:
         # decide() reads no score on a short line: most lines are short, so they skip the classifier.
         if ctx.size(blanked=True) < self._thresholds.get("min_words", 0):
             return Evidence(found, judged, ctx, _NO_SCORES, language)
-        scores = self._model.scores(ctx.blanked(), signals(found, judged, ctx))
+        scores = self._model.scores(ctx.blanked(), signals(ctx))
         return Evidence(found, judged, ctx, scores, language)
 
     def _sources(self, text: str, ctx: context.Context, language: str | None) -> tuple[list[Detection], bool]:
@@ -373,12 +373,8 @@ class Detector:
                 start, end = _char_span(tokens.words, s, e, ctx.text)
                 # The trie judged a negation before the phrase itself; one after it ("gas smell nahi hai")
                 # is the context's.
-                if (
-                    ctx.in_idiom(start, end)
-                    or ctx.cancelled(
-                        start, end, mild_cancels=category is Category.high_priority, negation=False
-                    )
-                    or ctx.negated_after(start, end)
+                if ctx.in_idiom(start, end) or ctx.cancelled(
+                    start, end, mild_cancels=category is Category.high_priority, before_negation=False
                 ):
                     judged = True
                     continue
@@ -556,7 +552,7 @@ class Evidence:
     language: str | None
 
 
-def signals(found: Sequence[Detection], judged: bool, ctx: context.Context) -> list[str]:
+def signals(ctx: context.Context) -> list[str]:
     """What the rules saw, as classifier features: which cancel cues the line holds. The classifier
     learns how much each is worth from labelled lines (a rule hit beside a resolution and a past cue is
     usually routine). Not the line's language: how many emergencies each language's authors wrote is
@@ -630,7 +626,7 @@ def training_view(text: str) -> tuple[str, list[str]]:
     """What the classifier reads of one line (the folded text with idioms blanked) and the rules'
     signals on it: train.py builds its features from exactly this, as detect() does."""
     evidence = _rules_only().explain(text)
-    return evidence.ctx.blanked(), signals(evidence.found, evidence.judged, evidence.ctx)
+    return evidence.ctx.blanked(), signals(evidence.ctx)
 
 
 @functools.cache

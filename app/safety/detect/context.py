@@ -183,11 +183,17 @@ class Context:
         """A question about whether this is a machine, with no request for a person: routine."""
         return bool(self.spans["bare_question"]) and not self.spans["request"]
 
-    def negated(self, start: int, end: int, lo: int, hi: int, *, after: bool = True) -> bool:
+    def negated(
+        self, start: int, end: int, lo: int, hi: int, *, before: bool = True, after: bool = True
+    ) -> bool:
+        """A negation governing the phrase: before it (within `lo`) unless `before` is False, and after
+        it in its clause ("gas smell nahi hai", "가스 냄새도 안 나요") unless `after` is False."""
         text = self.line.text
-        before = text[lo:start]
-        if before and _CJK_CHAR.search(text[start:end]):
-            tail = before[-3:]
+        if not before:
+            return after and _POST_NEGATION.search(text[end:hi]) is not None
+        before_text = text[lo:start]
+        if before_text and _CJK_CHAR.search(text[start:end]):
+            tail = before_text[-3:]
             if any(cue in tail for cue in cues.CJK_NEGATIONS):
                 return True
         line = self.line
@@ -200,12 +206,6 @@ class Context:
             if word not in _NEGATION_GAP:
                 break
         return after and _POST_NEGATION.search(text[end:hi]) is not None
-
-    def negated_after(self, start: int, end: int) -> bool:
-        """A negation after the phrase, in its clause: "gas smell nahi hai", "가스 냄새도 안 나요". The
-        phrase trie judges the negation before a phrase itself but cannot see these."""
-        _, hi = self.clause(start, end)
-        return _POST_NEGATION.search(self.line.text[end:hi]) is not None
 
     def _words_between(self, a: int, b: int) -> int:
         lo, hi = min(a, b), max(a, b)
@@ -243,15 +243,19 @@ class Context:
         mild_cancels: bool = False,
         negation: bool = True,
         floor: int = 0,
+        before_negation: bool = True,
         after_negation: bool = True,
         resolvable: bool = True,
     ) -> bool:
         """Whether a cue in scope cancels the phrase at [start, end); negation is looked for no
-        further back than `floor` (the end of the phrase before it), and after the phrase only when
+        further back than `floor` (the end of the phrase before it), before the phrase only when
+        `before_negation` (the phrase trie judges that itself), and after it only when
         `after_negation` ("ek boond susu nahi" carries its own "not"). A phrase that is not
         `resolvable` (a toxin eaten: "he looks fine for now" is no comfort) ignores resolutions."""
         lo, hi = self.clause(start, end)
-        if negation and self.negated(start, end, max(lo, floor), hi, after=after_negation):
+        if negation and self.negated(
+            start, end, max(lo, floor), hi, before=before_negation, after=after_negation
+        ):
             return True
         if self.spans["line_cancel"]:
             return True
