@@ -1,10 +1,10 @@
 """Emergency detection: the tuning split and one test per rule.
 
 The tuning split is detection_eval.jsonl and detection_train.jsonl, written beside the detector, and
-the five blind batches promoted to tuning data once they were scored (tuning_batch1/ to 5/).
+the six blind batches promoted to tuning data once they were scored (tuning_batch1/ to 6/).
 All are scored with one detector built with the fixed org keywords below; lines that rely on them
 say so in their "note". bench/bench_detection.py and the shipped model use the same files. The current
-blind batch (heldout6/) is never read here: it was scored once, by the lead, with the bench.
+blind batch (heldout7/) is never read here: it was scored once, by the lead, with the bench.
 """
 
 import json
@@ -27,6 +27,7 @@ PROMOTED_PATHS = tuple(
         ("tuning_batch3", ("batch3_e.jsonl", "batch3_f.jsonl", "batch3_g.jsonl")),
         ("tuning_batch4", ("batch4_h.jsonl", "batch4_i.jsonl", "batch4_j.jsonl")),
         ("tuning_batch5", ("batch5_k.jsonl", "batch5_l.jsonl", "batch5_m.jsonl")),
+        ("tuning_batch6", ("batch6_n.jsonl", "batch6_o.jsonl", "batch6_p.jsonl")),
     )
     for name in names
 )
@@ -52,7 +53,7 @@ def load_tuning() -> list[dict[str, Any]]:
 
 
 def load_promoted() -> list[dict[str, Any]]:
-    """The five blind batches promoted to tuning data, labels normalized as in load_tuning()."""
+    """The six blind batches promoted to tuning data, labels normalized as in load_tuning()."""
     rows: list[dict[str, Any]] = []
     for path in PROMOTED_PATHS:
         with path.open(encoding="utf-8") as f:
