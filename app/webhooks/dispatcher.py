@@ -628,12 +628,12 @@ class Dispatcher:
                 ready.extend(await claiming or ())
             await self._release(list(ready))
         finally:
-            outbox.remove_waker(wake)
             stop_task.cancel()
             if claiming is not None:
                 claiming.cancel()  # an error or a cancel: its leases run out
             listen_task.cancel()
             await asyncio.gather(listen_task, return_exceptions=True)
+            outbox.remove_waker(wake)  # after the listener, which puts it back as it stops
             for task in inflight:
                 task.cancel()
             await asyncio.gather(*inflight, stop_task, return_exceptions=True)
@@ -687,10 +687,15 @@ class Dispatcher:
             assert driver is not None
             driver.add_termination_listener(lambda _: lost.set())
             await driver.add_listener(outbox.NOTIFY_CHANNEL, notified)
+            # While the NOTIFY is heard, this process's own commits arrive through it too: the
+            # in-process wake would only double each one (a second fan-out transaction that finds
+            # nothing, per mint). It is back as soon as the connection is lost.
+            outbox.remove_waker(wake)
             wake.wake(deliveries=True)  # anything committed while nobody listened, redelivers too
             try:
                 await _first_of(stop, lost)
             finally:
+                outbox.add_waker(wake)
                 if not driver.is_closed():
                     await driver.remove_listener(outbox.NOTIFY_CHANNEL, notified)
 

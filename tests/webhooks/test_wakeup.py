@@ -14,6 +14,7 @@ import uuid
 import httpx
 from sqlalchemy import text
 
+from app.events import outbox
 from app.webhooks.dispatcher import Dispatcher
 from tests.calls.conftest import Org
 from tests.conftest import RunningApp
@@ -117,3 +118,40 @@ async def test_commit_from_another_process_wakes_a_dispatcher_polling_rarely(
         stop.set()
         await running
     assert len(receiver.received) == 1
+
+
+class _CountingDispatcher(Dispatcher):
+    """The real dispatcher, counting its fan-out transactions."""
+
+    fan_outs = 0
+
+    async def fan_out_once(self) -> int:
+        self.fan_outs += 1
+        return await super().fan_out_once()
+
+
+async def test_each_commit_in_process_is_one_fan_out_while_the_notify_is_heard(
+    hooks_app: RunningApp, api: httpx.AsyncClient, org: Org, receiver: WebhookReceiver
+) -> None:
+    # Each commit used to wake the dispatcher twice (in process, then through its own NOTIFY): a second
+    # fan-out transaction that found nothing, once per mint.
+    await register(api, org, receiver.url, ["call.started"])
+    dispatcher = _CountingDispatcher(
+        hooks_app.state.session_factory, hook_settings(poll_interval_seconds=RARELY)
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await asyncio.sleep(1.0)  # the first poll is behind it and the listener is up
+        before = dispatcher.fan_outs
+        for n in range(1, 6):
+            async with hooks_app.state.session_factory() as session, session.begin():
+                await outbox.enqueue(session, org_id=org.id, type_="call.started", data={"call_id": str(n)})
+            await receiver.wait_for(n, timeout=10)
+            await asyncio.sleep(0.2)  # a duplicate wake would have fanned out again by now
+        assert dispatcher.fan_outs - before == 5
+    finally:
+        stop.set()
+        await running
+    # Stopped, it is no longer woken by this process's commits: its waker went with it.
+    assert not outbox._wakers
