@@ -121,3 +121,18 @@ def test_someone_sent_to_look_is_no_request_for_a_person(text: str) -> None:
 )
 def test_request_to_talk_beside_a_visit_is_still_a_request_for_a_person(text: str) -> None:
     assert _person(text) == "a person"
+
+
+# After batch 6: Arabic "am I speaking with a person or a device?" holds "أكلم" (speak with), a
+# request word only outside the question's own frame.
+@pytest.mark.parametrize(
+    "text",
+    ["لو سمحت انا اكلم انسان ولا جهاز", "انا عم احكي مع روبوت ولا لا"],
+)
+def test_arabic_question_about_a_machine_is_no_request(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+@pytest.mark.parametrize("text", ["ابغى اكلم انسان", "انا اكلم جهاز ولا انسان؟ ابغى اكلم موظف"])
+def test_arabic_request_beside_the_question_stays_a_request(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.human_request

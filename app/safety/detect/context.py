@@ -180,8 +180,13 @@ class Context:
         return [(s, e) for s, e in self.spans[kind] if lo <= s and e <= hi]
 
     def bare_question(self) -> bool:
-        """A question about whether this is a machine, with no request for a person: routine."""
-        return bool(self.spans["bare_question"]) and not self.spans["request"]
+        """A question about whether this is a machine, with no request for a person: routine. A
+        request word inside the question's own frame ("أنا أكلم إنسان ولا جهاز", am I speaking with a
+        person or a device) asks nothing."""
+        frames = self.spans["bare_question"]
+        return bool(frames) and not any(
+            not any(fs <= s and e <= fe for fs, fe in frames) for s, e in self.spans["request"]
+        )
 
     def negated(
         self, start: int, end: int, lo: int, hi: int, *, before: bool = True, after: bool = True

@@ -126,6 +126,8 @@ BARE_QUESTION = (
     "or machine", "or robot", "or human", "or person", "ba kayo", "ولا جهاز", "ولا إنسان", "ولا انسان",
     "or with a", "or a person", "or a human", "or a real", "ou une personne", "ou uma pessoa", "czy z",
     "или с", "machine se baat", "rede ich gerade",
+    # Arabic "am I speaking with ...?": "اكلم" (speak with) is a request only outside this frame.
+    "انا اكلم", "أنا أكلم", "انا أكلم", "عم احكي مع", "عم بحكي مع", "ولا لا",
 )
 # What a question about the line is about: a machine, or a person. "es un", "это", "ですか" frame a
 # question in any line ("c'è un incendio"); only beside one of these are they a bare question.
