@@ -4,6 +4,7 @@ Returns a language code (en es fr pt zh vi ru ht ko de ar tl it pl ja hi) or Non
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from app.safety.detect.text import fold, words
@@ -75,31 +76,35 @@ for _chars, _langs in (
         _LETTERS[_char] = {lang: 2.0 / len(_langs) for lang in _langs}
 
 
+# Each script is counted by one regular expression (a scan in C) instead of a Python loop per character.
+_SCRIPTS = (
+    ("ko", re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"), 1),
+    ("ja", re.compile("[\u3040-\u30ff]"), 3),  # kana is Japanese even among many kanji
+    ("zh", re.compile("[\u4e00-\u9fff\u3400-\u4dbf]"), 1),
+    ("ru", re.compile("[\u0400-\u04ff]"), 1),
+    ("ar", re.compile("[\u0600-\u06ff\u0750-\u077f]"), 1),
+    ("hi", re.compile("[\u0900-\u097f]"), 1),
+)
+# Latin evidence: every letter below U+0250, and anything in Latin Extended Additional (U+1E00-1EFF).
+_LATIN = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in range(0x250) if chr(code).isalpha()) + "\u1e00-\u1eff]"
+)
+_MARKED = re.compile("[" + "".join(re.escape(char) for char in _LETTERS) + "]")
+
+
 def _script(text: str) -> str | None:
-    counts: dict[str, int] = defaultdict(int)
-    latin = 0
-    for char in text:
-        code = ord(char)
-        if code < 0x250:
-            latin += char.isalpha()
-        elif 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-            counts["ko"] += 1
-        elif 0x3040 <= code <= 0x30FF:
-            counts["ja"] += 3  # kana is Japanese even among many kanji
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            counts["zh"] += 1
-        elif 0x0400 <= code <= 0x04FF:
-            counts["ru"] += 1
-        elif 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F:
-            counts["ar"] += 1
-        elif 0x0900 <= code <= 0x097F:
-            counts["hi"] += 1
-        elif 0x1E00 <= code <= 0x1EFF:
-            latin += 1
+    if text.isascii():
+        return None
+    counts: dict[str, int] = {}
+    for lang, pattern, weight in _SCRIPTS:
+        found = len(pattern.findall(text))
+        if found:
+            counts[lang] = found * weight
     if counts.get("ja") and counts.get("zh"):
         counts["ja"] += counts.pop("zh")
     if not counts:
         return None
+    latin = len(_LATIN.findall(text))
     best = max(counts, key=counts.__getitem__)
     # A CJK word inside a Latin line is one word among many; CJK has no spaces, so compare per char.
     if counts[best] * 2 >= latin or (best in ("zh", "ja", "ko") and counts[best] >= 2):
@@ -114,11 +119,9 @@ def detect_language(text: str) -> str | None:
         return script
     scores: dict[str, float] = defaultdict(float)
     raw = text.lower()
-    for char in raw:
-        letter = _LETTERS.get(char)
-        if letter is not None:
-            for lang, weight in letter.items():
-                scores[lang] += weight
+    for char in _MARKED.findall(raw):
+        for lang, weight in _LETTERS[char].items():
+            scores[lang] += weight
     for word in words(fold(text)):
         weights = _WEIGHTS.get(word)
         if weights is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.safety.detect.text import fold
 
@@ -55,6 +55,10 @@ _Step = tuple[str, str]
 class _WordPhrase(Generic[T]):
     rest: tuple[_Step, ...]  # the steps after the first word, which the index itself matched
     payload: T
+    # The place of the phrase in its index: a tie on span keeps the order the phrases were added in.
+    seq: int
+    # The rest as plain words when it has no prefix or gap (most multi-word phrases): a slice compare.
+    plain: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +68,30 @@ class _CharPhrase(Generic[T]):
 
 
 @dataclass(slots=True)
+class _Bucket(Generic[T]):
+    """The phrases that start with one word: one-word phrases (the look-up was the whole match), those
+    whose second word is a plain word (keyed by it, so only phrases the next word allows are tried),
+    and the rest (a prefix or a gap second)."""
+
+    singles: list[_WordPhrase[T]] = field(default_factory=list)
+    by_next: dict[str, list[_WordPhrase[T]]] = field(default_factory=dict)
+    others: list[_WordPhrase[T]] = field(default_factory=list)
+
+
+# Sort keys rank matches of the same span as the scan found them: exact first words, then prefixes,
+# then Han/kana/Hangul substrings, each in the order its phrases were added.
+_EXACT, _PREFIX, _CHARS = 0, 1, 2
+
+
+@dataclass(slots=True)
 class PhraseIndex(Generic[T]):
     """A set of phrases, each with a payload; `find` lists every match as (start, end, payload)."""
 
-    _exact: dict[str, list[_WordPhrase[T]]] = field(default_factory=dict)
+    _exact: dict[str, _Bucket[T]] = field(default_factory=dict)
     # First-word prefixes grouped by their first two letters: one look-up per word, then startswith.
     _prefix: dict[str, list[tuple[str, _WordPhrase[T]]]] = field(default_factory=dict)
     _chars: dict[str, list[_CharPhrase[T]]] = field(default_factory=dict)
+    _added: int = 0
 
     @classmethod
     def build(cls, phrases: Iterable[tuple[str, T]]) -> PhraseIndex[T]:
@@ -99,49 +120,91 @@ class PhraseIndex(Generic[T]):
                 steps.append(("w", word))
         if not steps or steps[0][0] == "g":
             raise ValueError(f"a phrase cannot start with a gap: {phrase!r}")
-        entry = _WordPhrase(tuple(steps[1:]), payload)
+        rest = tuple(steps[1:])
+        plain = tuple(text for _, text in rest) if all(kind == "w" for kind, _ in rest) else None
+        self._added += 1
+        entry = _WordPhrase(rest, payload, self._added, plain)
         kind, first = steps[0]
         if kind == "w":
-            self._exact.setdefault(first, []).append(entry)
+            bucket = self._exact.setdefault(first, _Bucket())
+            if not rest:
+                bucket.singles.append(entry)
+            elif rest[0][0] == "w":
+                bucket.by_next.setdefault(rest[0][1], []).append(entry)
+            else:
+                bucket.others.append(entry)
         else:
             if len(first) < _MIN_PREFIX:
                 raise ValueError(f"prefix too short: {phrase!r}")
             self._prefix.setdefault(first[:_MIN_PREFIX], []).append((first, entry))
 
     def find(self, line: Line, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, T]]:
-        """Every match inside line.text[lo:hi], in order of start."""
+        """Every match inside line.text[lo:hi], in order of start (longest first)."""
         hi = len(line.text) if hi is None else hi
-        found: list[tuple[int, int, T]] = []
+        # (start, -end, rank, seq, end, payload): the first four order the matches and never tie.
+        found: list[tuple[int, int, int, int, int, T]] = []
         words, starts, ends = line.words, line.starts, line.ends
+        n = len(words)
         exact, prefix = self._exact, self._prefix
         for i, word in enumerate(words):
-            if starts[i] < lo or ends[i] > hi:
+            start = starts[i]
+            if start < lo or ends[i] > hi:
                 continue
-            candidates = exact.get(word, [])
+            bucket = exact.get(word)
+            if bucket is not None:
+                for entry in bucket.singles:
+                    found.append((start, -ends[i], _EXACT, entry.seq, ends[i], entry.payload))
+                if bucket.by_next and i + 1 < n:
+                    following = bucket.by_next.get(words[i + 1])
+                    if following:
+                        for entry in following:
+                            end = _match(entry, words, ends, i + 1, hi)
+                            if end >= 0:
+                                found.append((start, -end, _EXACT, entry.seq, end, entry.payload))
+                for entry in bucket.others:
+                    end = _match(entry, words, ends, i + 1, hi)
+                    if end >= 0:
+                        found.append((start, -end, _EXACT, entry.seq, end, entry.payload))
             grouped = prefix.get(word[:_MIN_PREFIX])
             if grouped:
-                candidates = [*candidates, *(e for p, e in grouped if word.startswith(p))]
-            for entry in candidates:
-                # Most phrases are one word: the index look-up was the whole match.
-                end = _match_steps(entry.rest, words, ends, i + 1, hi) if entry.rest else ends[i]
-                if end >= 0:
-                    found.append((starts[i], end, entry.payload))
+                for first, entry in grouped:
+                    if word.startswith(first):
+                        end = _match(entry, words, ends, i + 1, hi) if entry.rest else ends[i]
+                        if end >= 0:
+                            found.append((start, -end, _PREFIX, entry.seq, end, entry.payload))
         if line.has_cjk and self._chars:
             text = line.text
             chars = self._chars
             for pos in range(lo, hi):
                 options = chars.get(text[pos])
                 if options:
-                    for option in options:
+                    for seq, option in enumerate(options):
                         m = option.pattern.match(text, pos, hi)
                         if m is not None:
-                            found.append((pos, m.end(), option.payload))
-        found.sort(key=lambda f: (f[0], -f[1]))
-        return found
+                            found.append((pos, -m.end(), _CHARS, seq, m.end(), option.payload))
+        if not found:
+            return []
+        found.sort(key=_order)
+        return [(f[0], f[4], f[5]) for f in found]
 
     def search(self, line: Line, lo: int = 0, hi: int | None = None) -> tuple[int, int, T] | None:
         found = self.find(line, lo, hi)
         return found[0] if found else None
+
+
+def _order(match: tuple[int, int, int, int, int, object]) -> tuple[int, int, int, int]:
+    return match[0], match[1], match[2], match[3]
+
+
+def _match(entry: _WordPhrase[Any], words: tuple[str, ...], ends: tuple[int, ...], i: int, hi: int) -> int:
+    """The character end of the phrase's rest matched from word i, or -1."""
+    plain = entry.plain
+    if plain is not None:
+        j = i + len(plain)
+        if j <= len(words) and ends[j - 1] <= hi and words[i:j] == plain:
+            return ends[j - 1]
+        return -1
+    return _match_steps(entry.rest, words, ends, i, hi)
 
 
 def _word_matches(kind: str, text: str, word: str) -> bool:
