@@ -30,7 +30,7 @@ class Scores:
 
 
 class Model:
-    __slots__ = ("_intercept", "_thresholds", "_weights")
+    __slots__ = ("_evidence_words", "_intercept", "_thresholds", "_weights")
 
     def __init__(self, data: dict[str, object]) -> None:
         self._intercept: list[float] = list(data["intercept"])  # type: ignore[call-overload]
@@ -39,6 +39,10 @@ class Model:
         weights: dict[str, list[float]] = data["weights"]  # type: ignore[assignment]
         self._weights: dict[str, tuple[float, ...]] = {f: tuple(w) for f, w in weights.items()}
         self._thresholds: dict[str, float] = data["thresholds"]  # type: ignore[assignment]
+        # The features that can be shown as evidence: single words (negated ones too), never a stopword.
+        self._evidence_words = frozenset(
+            f for f in self._weights if f.startswith("~") and " " not in f and f[1:] not in _COMMON
+        )
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -75,18 +79,14 @@ class Model:
         return [e / total for e in exps]
 
     def _evidence(self, found: set[str], best: int) -> str | None:
-        """The word that pushed hardest toward class `best` (never a stopword)."""
+        """The word that pushed hardest toward class `best` (never a stopword); of two that pushed
+        alike, the one first in alphabetical order, so the answer never depends on set order."""
         weights = self._weights
-        candidates = [
-            (f[1:], w)
-            for f in found
-            if f.startswith("~") and " " not in f and f[1:] not in _COMMON
-            for w in (weights.get(f),)
-            if w is not None
-        ]
+        candidates = [(weights[f][best] - weights[f][3], f) for f in self._evidence_words.intersection(found)]
         if not candidates:
             return None
-        return max(candidates, key=lambda fw: fw[1][best] - fw[1][3])[0]
+        push = max(candidates)[0]
+        return min(f for p, f in candidates if p == push)[1:]
 
 
 def load(path: Path = MODEL_PATH) -> Model:
