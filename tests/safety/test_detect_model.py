@@ -2,6 +2,9 @@
 without any ML library, and it scores deterministically."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,28 @@ def test_model_trains_on_exactly_the_files_the_tuning_tests_score() -> None:
     from tests.safety.test_detection import EVAL_PATH, PROMOTED_PATHS, TRAIN_PATH
 
     assert set(train.TRAINING_FILES) == {EVAL_PATH, TRAIN_PATH, *PROMOTED_PATHS}
+
+
+_TIE = """
+from app.safety.detect.model import Model
+weights = {"~zebra": [2.0, 0.0, 0.0, 0.0], "~apple": [2.0, 0.0, 0.0, 0.0], "~mango": [1.0, 0.0, 0.0, 0.0]}
+model = Model({"intercept": [0.0, 0.0, 0.0, 0.0], "weights": weights, "thresholds": {}})
+print(model.scores("zebra mango apple").evidence)
+"""
+
+
+def test_evidence_of_a_tie_never_depends_on_the_hash_seed() -> None:
+    # Two words that push alike: the first alphabetically, in every process (it used to follow set order).
+    root = Path(train.__file__).resolve().parents[3]
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", _TIE],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(8)
+    }
+    assert seen == {"apple"}
