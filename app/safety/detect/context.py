@@ -184,8 +184,8 @@ class Context:
         request word inside the question's own frame ("أنا أكلم إنسان ولا جهاز", am I speaking with a
         person or a device) asks nothing."""
         frames = self.spans["bare_question"]
-        return bool(frames) and not any(
-            not any(fs <= s and e <= fe for fs, fe in frames) for s, e in self.spans["request"]
+        return bool(frames) and all(
+            any(fs <= s and e <= fe for fs, fe in frames) for s, e in self.spans["request"]
         )
 
     def negated(

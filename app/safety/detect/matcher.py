@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from app.safety.detect.text import fold
@@ -81,6 +82,7 @@ class _Bucket(Generic[T]):
 # Sort keys rank matches of the same span as the scan found them: exact first words, then prefixes,
 # then Han/kana/Hangul substrings, each in the order its phrases were added.
 _EXACT, _PREFIX, _CHARS = 0, 1, 2
+_ORDER = itemgetter(0, 1, 2, 3)  # (start, -end, rank, seq)
 
 
 @dataclass(slots=True)
@@ -184,16 +186,12 @@ class PhraseIndex(Generic[T]):
                             found.append((pos, -m.end(), _CHARS, seq, m.end(), option.payload))
         if not found:
             return []
-        found.sort(key=_order)
+        found.sort(key=_ORDER)
         return [(f[0], f[4], f[5]) for f in found]
 
     def search(self, line: Line, lo: int = 0, hi: int | None = None) -> tuple[int, int, T] | None:
         found = self.find(line, lo, hi)
         return found[0] if found else None
-
-
-def _order(match: tuple[int, int, int, int, int, object]) -> tuple[int, int, int, int]:
-    return match[0], match[1], match[2], match[3]
 
 
 def _match(entry: _WordPhrase[Any], words: tuple[str, ...], ends: tuple[int, ...], i: int, hi: int) -> int:

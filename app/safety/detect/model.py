@@ -85,8 +85,7 @@ class Model:
         candidates = [(weights[f][best] - weights[f][3], f) for f in self._evidence_words.intersection(found)]
         if not candidates:
             return None
-        push = max(candidates)[0]
-        return min(f for p, f in candidates if p == push)[1:]
+        return min(candidates, key=lambda pf: (-pf[0], pf[1]))[1][1:]
 
 
 def load(path: Path = MODEL_PATH) -> Model:
