@@ -113,7 +113,9 @@ async def test_stream_landing_on_another_process_opens_its_own_session(rig: Phon
     assert len(rig.fake.connections) == 2  # the first process's pre-opened session went unused
     assert rig.fake.connections[1].received("session.update")
     assert bytes(stream.received_audio) == bytes(next(iter(rig.fake.connections[1].sent_audio.values())))
-    assert first_audio < 1.0
+    # What this rules out is waiting on the first process: its prewarmed session (30 s TTL) or the
+    # call's owner lease (15 s). 1 s flaked once at 1.2 s late in a full CI run on a slow shared box.
+    assert first_audio < 5.0
     assert stored["end_reason"] == "caller_hung_up"
 
 
