@@ -4,16 +4,19 @@ redis-py bounds each write with `asyncio.wait_for(..., socket_timeout)`, which o
 new Task per command: with a 1 s timeout set (the reliability issue wants a stalled Redis to fail fast)
 that Task was ~6% of the phone relay's CPU. `asyncio.timeout()` bounds the same write with one timer
 handle and no Task. Reads keep redis-py's own timeout (it already uses `asyncio.timeout`).
+
+`PipelineBatcher` sends the commands of concurrent callers in one pipeline (see its docstring).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis import exceptions
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
 
 
@@ -68,3 +71,82 @@ def connection_class_for(url: str) -> type[AbstractConnection]:
 def redis_from_url(url: str, **kwargs: Any) -> Redis:
     """`Redis.from_url` with the timer-bound write; every other option passes through unchanged."""
     return Redis.from_url(url, connection_class=connection_class_for(url), **kwargs)
+
+
+_Group = tuple[Callable[[Pipeline], object], "asyncio.Future[list[Any]]"]
+
+
+class PipelineBatcher:
+    """Groups of commands from concurrent callers, sent together: every group queued while a pipeline
+    is in flight goes into the next one (one connection checkout, one write, one read), and each
+    caller gets only its own group's results back. At 100 phone calls the relay's per-line writes
+    (the transcript append, its live-stream entry) were each their own pipeline.
+
+    Groups are sent in the order they were queued, one pipeline at a time, so a group queued after
+    another lands after it. A pipeline is not a transaction: a command's error is one of its group's
+    results (`raise_on_error=False`), and a group whose `build` raises is dropped from the pipeline
+    and fails alone; a connection failure fails every group of that pipeline.
+    """
+
+    MAX_GROUPS = 256
+
+    def __init__(self, redis: Redis) -> None:
+        self._r = redis
+        self._queue: list[_Group] = []
+        self._flusher: asyncio.Future[None] | None = None
+        self.pipelines = 0  # pipelines sent, for tests and benchmarks
+
+    def submit(self, build: Callable[[Pipeline], object]) -> asyncio.Future[list[Any]]:
+        """Queue the commands `build` adds to a pipeline; the future gets their results, in order."""
+        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        self._queue.append((build, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        batch: list[_Group] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.MAX_GROUPS], self._queue[self.MAX_GROUPS :]
+                await self._send(batch)
+                batch = []
+        finally:  # cancelled (shutdown): no caller is left waiting for a reply that will not come
+            for _, future in (*batch, *self._queue):
+                future.cancel()
+            self._queue = []
+
+    async def _send(self, batch: list[_Group]) -> None:
+        spans: list[tuple[int, int, asyncio.Future[list[Any]]]] = []
+        try:
+            async with self._r.pipeline(transaction=False) as pipe:
+                for build, future in batch:
+                    start = len(pipe.command_stack)
+                    try:
+                        build(pipe)
+                    except Exception as exc:
+                        del pipe.command_stack[start:]
+                        _settle(future, exc=exc)
+                    else:
+                        spans.append((start, len(pipe.command_stack), future))
+                if not spans:
+                    return
+                self.pipelines += 1
+                results = await pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            for _, _, future in spans:
+                _settle(future, exc=exc)
+            return
+        for start, end, future in spans:
+            _settle(future, results=results[start:end])
+
+
+def _settle(
+    future: asyncio.Future[list[Any]], *, results: list[Any] | None = None, exc: Exception | None = None
+) -> None:
+    if future.done():  # its caller was cancelled; the commands were sent (or failed) anyway
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(results or [])

@@ -32,7 +32,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from app.calls import live_scripts as lua
 from app.calls.errors import CallAlreadyEnded, CallEnding
 from app.calls.live_call import WRITABLE_FIELDS, LiveCall, encode_fields
-from app.redis_client import redis_from_url
+from app.redis_client import PipelineBatcher, redis_from_url
 
 # The fields a writer may set (update_call); seq counters and the finalize bookkeeping stay internal.
 META_FIELDS = frozenset(WRITABLE_FIELDS)
@@ -264,6 +264,7 @@ _STARTED = "calls:started"
 class RedisLiveStore(LiveStore):
     def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
         self._r = redis
+        self._batch = PipelineBatcher(redis)
         self._ttl = ttl_seconds
         self._append = redis.register_script(lua.APPEND_TURNS)
         self._append_checked = redis.register_script(lua.APPEND_TURNS_CHECKED)
@@ -307,14 +308,17 @@ class RedisLiveStore(LiveStore):
         more: Callable[[Pipeline], object],
     ) -> list[Any]:
         """One round trip: `script` by its sha, then the commands `more` adds (the indexes live in other
-        slots, so not one transaction). redis-py's own pipelined scripts ask SCRIPT EXISTS first, a
-        round trip per execute; here a NOSCRIPT answer (a restarted or flushed Redis) loads the script
-        and runs the pipeline once more, which the commands beside it are written to allow."""
+        slots, so not one transaction), in the pipeline it shares with other callers' (PipelineBatcher).
+        redis-py's own pipelined scripts ask SCRIPT EXISTS first, a round trip per execute; here a
+        NOSCRIPT answer (a restarted or flushed Redis) loads the script and runs the group once more,
+        which the commands beside it are written to allow."""
+
+        def build(pipe: Pipeline) -> None:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            more(pipe)
+
         for attempt in range(2):
-            async with self._r.pipeline(transaction=False) as pipe:
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
-                more(pipe)
-                results: list[Any] = await pipe.execute(raise_on_error=False)
+            results = await self._batch.submit(build)
             if isinstance(results[0], NoScriptError) and attempt == 0:
                 script.sha = await self._r.script_load(script.script)
                 continue

@@ -276,37 +276,43 @@ async def append_transcript(
     if appended is None:
         raise await _not_live(session, org_id=org.org_id, call_id=call_id)
     call, accepted = appended.call, appended.accepted
+    streamed = None
     if stream_turn_text(org.config):
-        await live_events.turns(live, org_id=org.org_id, call_id=call_id, rows=rows, accepted=accepted)
-    detect_started = time.perf_counter()
-    found = detect_turns(org.config, turns, accepted)
-    metrics.detection_seconds(time.perf_counter() - detect_started)  # issue 12
-    strongest = await record_detections(live, call_id=str(call_id), call=call, found=found, now=now)
-    raised = None
-    if second_opinion is not None and second_opinion.enabled:
-        raised = await review_second_opinion(
-            second_opinion,
-            live,
-            call_id=call_id,
-            turns=turns,
-            accepted=accepted,
-            found=found,
-            on_escalation=on_escalation,
-        )
-        strongest = strongest or raised
-    escalation = detection_escalation(strongest, org.config) if strongest is not None else None
-    fired = strongest_detection(found)
-    if raised is not None and (fired is None or fired.category is Category.none):
-        fired = raised
-    detection = None
-    if fired is not None and fired.category is not Category.none:
-        detection = DetectionOut(
-            category=fired.category.value,
-            reason=fired.reason,
-            matched=fired.matched,
-            language=fired.language,
-        )
-    return TranscriptAppended(accepted=accepted, escalation=escalation, detection=detection)
+        # Queued on the live stream now and written beside detection, not in front of it.
+        streamed = live_events.turns(live, org_id=org.org_id, call_id=call_id, rows=rows, accepted=accepted)
+    try:
+        detect_started = time.perf_counter()
+        found = detect_turns(org.config, turns, accepted)
+        metrics.detection_seconds(time.perf_counter() - detect_started)  # issue 12
+        strongest = await record_detections(live, call_id=str(call_id), call=call, found=found, now=now)
+        raised = None
+        if second_opinion is not None and second_opinion.enabled:
+            raised = await review_second_opinion(
+                second_opinion,
+                live,
+                call_id=call_id,
+                turns=turns,
+                accepted=accepted,
+                found=found,
+                on_escalation=on_escalation,
+            )
+            strongest = strongest or raised
+        escalation = detection_escalation(strongest, org.config) if strongest is not None else None
+        fired = strongest_detection(found)
+        if raised is not None and (fired is None or fired.category is Category.none):
+            fired = raised
+        detection = None
+        if fired is not None and fired.category is not Category.none:
+            detection = DetectionOut(
+                category=fired.category.value,
+                reason=fired.reason,
+                matched=fired.matched,
+                language=fired.language,
+            )
+        return TranscriptAppended(accepted=accepted, escalation=escalation, detection=detection)
+    finally:
+        if streamed is not None:
+            await streamed
 
 
 def detection_escalation(detection: Detection, config: OrgConfig) -> Escalation:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -250,18 +250,21 @@ async def rewrite_live_events(session: AsyncSession, ended: Any) -> None:
         outbox.wake_after_commit(session)
 
 
-async def turns(
+def turns(
     live: LiveStore,
     *,
     org_id: uuid.UUID | str,
     call_id: uuid.UUID | str,
     rows: Sequence[Mapping[str, Any]],
     accepted: Sequence[int],
-) -> None:
-    """After `live.append_turns`: one `transcript.turn` per accepted turn (repeats are not re-sent)."""
+) -> Awaitable[None]:
+    """After `live.append_turns`: one `transcript.turn` per accepted turn (repeats are not re-sent),
+    queued on the live stream now, so ahead of whatever the line records next (its detection, an
+    escalation); detection need not wait for the write. Await the result for it to be written; it
+    never raises (a failure is logged)."""
     bus = _BUSES.get(live)
     if bus is None or not accepted:
-        return
+        return _settled(None)
     taken = set(accepted)
     pending = iter(accepted)
     events: list[tuple[str, dict[str, Any]]] = []
@@ -278,11 +281,24 @@ async def turns(
         text = {"seq": seq, "speaker": row["speaker"], "text": row["text"], "at": row["at"]}
         events.append(("transcript.turn", {"call_id": str(call_id), **text}))
     try:
-        await bus.log.append_many(str(org_id), str(call_id), events)
+        written: asyncio.Future[None] | None = bus.log.append_soon(str(org_id), str(call_id), events)
     except Exception as exc:
-        log.warning(
-            "live_event_publish_failed", extra={"event_type": "turn", "error_type": type(exc).__name__}
-        )
+        _log_publish_failure("turn", exc)
+        written = None
+    return _settled(written)
+
+
+async def _settled(written: asyncio.Future[None] | None) -> None:
+    if written is None:
+        return
+    try:
+        await written
+    except Exception as exc:
+        _log_publish_failure("turn", exc)
+
+
+def _log_publish_failure(type_: str, exc: BaseException) -> None:
+    log.warning("live_event_publish_failed", extra={"event_type": type_, "error_type": type(exc).__name__})
 
 
 async def tool_called(

@@ -21,12 +21,15 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.client import Pipeline
+
+from app.redis_client import PipelineBatcher
 
 log = logging.getLogger("callintake.events")
 
@@ -84,11 +87,18 @@ class EventLog(ABC):
     async def append(self, org_id: str, call_id: str | None, type_: str, data: dict[str, Any]) -> None:
         await self.append_many(org_id, call_id, [(type_, data)])
 
-    @abstractmethod
     async def append_many(
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
     ) -> None:
         """Append events in order to the org's stream (and the call's), in one round trip."""
+        await self.append_soon(org_id, call_id, events)
+
+    @abstractmethod
+    def append_soon(
+        self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
+    ) -> asyncio.Future[None]:
+        """`append_many` without waiting: the events are queued now, ahead of every append after this
+        call; the future settles once they are written (or failed)."""
 
     @abstractmethod
     async def read_after(self, key: str, after: str, count: int = 1000) -> list[LiveEvent] | None:
@@ -128,6 +138,7 @@ class RedisEventLog(EventLog):
         tails: Redis | None = None,
     ) -> None:
         self._r = redis
+        self._batch = PipelineBatcher(redis)  # appends from concurrent calls share a round trip
         # Each key with subscribers holds one connection in XREAD BLOCK; on a pool of their own, so
         # many watched keys never starve appends and replays of connections.
         self._tails = tails or redis
@@ -148,21 +159,25 @@ class RedisEventLog(EventLog):
         if self._tails is not self._r:
             await self._tails.aclose()
 
-    async def append_many(
+    def append_soon(
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
-    ) -> None:
+    ) -> asyncio.Future[None]:
         if not events:
-            return
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
         # Two streams in one round trip; they live in different slots, so not one transaction.
-        async with self._r.pipeline(transaction=False) as pipe:
-            for type_, data in events:
-                fields = {"type": type_, "data": orjson.dumps(data).decode()}
+        encoded = [{"type": type_, "data": orjson.dumps(data).decode()} for type_, data in events]
+
+        def build(pipe: Pipeline) -> None:
+            for fields in encoded:
                 pipe.xadd(org_key(org_id), fields, maxlen=self._org_maxlen, approximate=True)  # type: ignore[arg-type]
                 if call_id is not None:
                     pipe.xadd(call_key(call_id), fields, maxlen=self._call_maxlen, approximate=True)  # type: ignore[arg-type]
             if call_id is not None:
                 pipe.expire(call_key(call_id), self._ttl)
-            await pipe.execute()
+
+        return asyncio.ensure_future(_raise_first(self._batch.submit(build)))
 
     async def read_after(self, key: str, after: str, count: int = 1000) -> list[LiveEvent] | None:
         position = parse_id(after)
@@ -212,6 +227,12 @@ class RedisEventLog(EventLog):
         return [str(m) for m in await self._r.zrevrange(org_live_key(org_id), 0, limit - 1)]
 
 
+async def _raise_first(written: Awaitable[list[Any]]) -> None:
+    for result in await written:
+        if isinstance(result, Exception):
+            raise result
+
+
 @dataclass
 class _MemStream:
     entries: deque[LiveEvent]
@@ -239,9 +260,15 @@ class MemoryEventLog(EventLog):
         self._last = (ms, 0) if ms > self._last[0] else (self._last[0], self._last[1] + 1)
         return f"{self._last[0]}-{self._last[1]}"
 
-    async def append_many(
+    def append_soon(
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
-    ) -> None:
+    ) -> asyncio.Future[None]:
+        self._append(org_id, call_id, events)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def _append(self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]) -> None:
         targets = [(org_key(org_id), "org")]
         if call_id is not None:
             targets.append((call_key(call_id), "call"))

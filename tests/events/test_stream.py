@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.events.live import bus_for
-from app.events.stream import org_key
+from app.events.stream import RedisEventLog, call_key, org_key
 from tests.calls.conftest import Org, end, say, start
 from tests.conftest import SettingsFactory, run_app
 from tests.events.conftest import connect, event_settings
@@ -294,3 +294,27 @@ async def test_stream_routes_are_documented_with_event_shapes(api: httpx.AsyncCl
     types = {shape["properties"]["type"]["const"] for shape in shapes}
     assert {"snapshot", "call.started", "transcript.turn", "call.escalated", "call.ended"} <= types
     assert "/api/calls/{call_id}/events" in spec["paths"]
+
+
+async def test_an_append_queued_without_waiting_lands_before_every_later_append(
+    redis_client: object, redis_url: str
+) -> None:
+    # A caller line's turn is queued and written beside detection; the escalation the line causes
+    # is appended after it and must never overtake it on the call's stream, under concurrency too.
+    log = RedisEventLog.from_url(redis_url, call_maxlen=1000, org_maxlen=1000, ttl_seconds=60)
+    org_id, calls = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(20)]
+
+    async def one_line(call_id: str) -> None:
+        turn = log.append_soon(org_id, call_id, [("transcript.turn", {"n": 1})])
+        await log.append(org_id, call_id, "call.escalated", {"n": 2})
+        await turn
+
+    try:
+        await asyncio.gather(*(one_line(c) for c in calls))
+        for call_id in calls:
+            entries = await log.read_after(call_key(call_id), "0-0")
+            assert [e.type for e in entries or []] == ["transcript.turn", "call.escalated"]
+        org_entries = await log.read_after(org_key(org_id), "0-0") or []
+        assert len(org_entries) == 40
+    finally:
+        await log.close()
