@@ -5,19 +5,23 @@ new Task per command: with a 1 s timeout set (the reliability issue wants a stal
 that Task was ~6% of the phone relay's CPU. `asyncio.timeout()` bounds the same write with one timer
 handle and no Task. Reads keep redis-py's own timeout (it already uses `asyncio.timeout`).
 
-`PipelineBatcher` sends the commands of concurrent callers in one pipeline (see its docstring).
+`PipelineBatcher` sends the commands of concurrent callers in one pipeline (see its docstring), and
+`scripts_pipelined` runs scripts in it by sha.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from redis import exceptions
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 
 class _TimerBoundWrite:
@@ -85,7 +89,8 @@ class PipelineBatcher:
     Groups are sent in the order they were queued, one pipeline at a time, so a group queued after
     another lands after it. A pipeline is not a transaction: a command's error is one of its group's
     results (`raise_on_error=False`), and a group whose `build` raises is dropped from the pipeline
-    and fails alone; a connection failure fails every group of that pipeline.
+    and fails alone; a connection failure fails every group of that pipeline. A group whose caller
+    stopped waiting before its pipeline was built is not sent.
     """
 
     MAX_GROUPS = 256
@@ -98,11 +103,26 @@ class PipelineBatcher:
 
     def submit(self, build: Callable[[Pipeline], object]) -> asyncio.Future[list[Any]]:
         """Queue the commands `build` adds to a pipeline; the future gets their results, in order."""
-        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Any]] = loop.create_future()
         self._queue.append((build, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.ensure_future(self._flush())
+        flusher = self._flusher
+        if flusher is not None and not flusher.done() and flusher.get_loop() is not loop:
+            # A flusher of a loop that stopped under it never runs again, nor do its callers.
+            self._queue = [(b, f) for b, f in self._queue if f.get_loop() is loop]
+            flusher = None
+        if flusher is None or flusher.done():
+            self._flusher = loop.create_task(self._flush())
         return future
+
+    async def aclose(self) -> None:
+        """Stop sending (before the client closes): a pipeline still waiting on a stalled server is
+        cancelled, so it gives its connection back instead of outliving the client."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None and not flusher.done():
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
 
     async def _flush(self) -> None:
         batch: list[_Group] = []
@@ -121,6 +141,8 @@ class PipelineBatcher:
         try:
             async with self._r.pipeline(transaction=False) as pipe:
                 for build, future in batch:
+                    if future.done():  # its caller gave up (a time-out) before the send: send nothing
+                        continue
                     start = len(pipe.command_stack)
                     try:
                         build(pipe)
@@ -150,3 +172,36 @@ def _settle(
         future.set_exception(exc)
     else:
         future.set_result(results or [])
+
+
+async def scripts_pipelined(
+    batcher: PipelineBatcher,
+    scripts: Sequence[tuple[AsyncScript, Sequence[str], Sequence[Any]]],
+    more: Callable[[Pipeline], object] | None = None,
+) -> list[Any]:
+    """Each (script, keys, args) by its sha, then the commands `more` adds, as one group of `batcher`'s
+    pipeline; their results, the first error raised. redis-py's own pipelined scripts ask SCRIPT
+    EXISTS first, a round trip per execute; here a NOSCRIPT answer (a restarted or flushed Redis)
+    loads the scripts and sends the group once more, so every command in it must be safe to repeat."""
+
+    def build(pipe: Pipeline) -> None:
+        for script, keys, args in scripts:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        if more is not None:
+            more(pipe)
+
+    results = await batcher.submit(build)
+    # The scripts' results come first, then those of `more`.
+    missing = [
+        script
+        for (script, _, _), result in zip(scripts, results[: len(scripts)], strict=True)
+        if isinstance(result, NoScriptError)
+    ]
+    if missing:
+        for script in missing:
+            script.sha = await script.registered_client.script_load(script.script)
+        results = await batcher.submit(build)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results

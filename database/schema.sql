@@ -2,7 +2,7 @@
 
 CREATE FUNCTION public.outbox_events_notify() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ BEGIN PERFORM pg_notify('callintake_outbox', ''); RETURN NULL; END $$;
+    AS $$ BEGIN IF EXISTS (SELECT 1 FROM inserted WHERE fanned_out_at IS NULL) THEN PERFORM pg_notify('callintake_outbox', ''); END IF; RETURN NULL; END $$;
 
 CREATE TABLE public.api_keys (
     id uuid NOT NULL,
@@ -368,7 +368,7 @@ CREATE INDEX ix_webhook_deliveries_organization_id ON public.webhook_deliveries 
 
 CREATE INDEX ix_webhook_endpoints_organization_id ON public.webhook_endpoints USING btree (organization_id);
 
-CREATE TRIGGER outbox_events_notify AFTER INSERT ON public.outbox_events FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_events_notify();
+CREATE TRIGGER outbox_events_notify AFTER INSERT ON public.outbox_events REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_events_notify();
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT fk_api_keys_organization_id_organizations FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;

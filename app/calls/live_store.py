@@ -27,12 +27,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import ResponseError
 
 from app.calls import live_scripts as lua
 from app.calls.errors import CallAlreadyEnded, CallEnding
 from app.calls.live_call import WRITABLE_FIELDS, LiveCall, encode_fields
-from app.redis_client import PipelineBatcher, redis_from_url
+from app.redis_client import PipelineBatcher, redis_from_url, scripts_pipelined
 
 # The fields a writer may set (update_call); seq counters and the finalize bookkeeping stay internal.
 META_FIELDS = frozenset(WRITABLE_FIELDS)
@@ -298,6 +298,7 @@ class RedisLiveStore(LiveStore):
         await self._r.ping()
 
     async def close(self) -> None:
+        await self._batch.aclose()
         await self._r.aclose()
 
     async def _script_pipelined(
@@ -307,26 +308,10 @@ class RedisLiveStore(LiveStore):
         args: list[str | int],
         more: Callable[[Pipeline], object],
     ) -> list[Any]:
-        """One round trip: `script` by its sha, then the commands `more` adds (the indexes live in other
-        slots, so not one transaction), in the pipeline it shares with other callers' (PipelineBatcher).
-        redis-py's own pipelined scripts ask SCRIPT EXISTS first, a round trip per execute; here a
-        NOSCRIPT answer (a restarted or flushed Redis) loads the script and runs the group once more,
-        which the commands beside it are written to allow."""
-
-        def build(pipe: Pipeline) -> None:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-            more(pipe)
-
-        for attempt in range(2):
-            results = await self._batch.submit(build)
-            if isinstance(results[0], NoScriptError) and attempt == 0:
-                script.sha = await self._r.script_load(script.script)
-                continue
-            for result in results:
-                if isinstance(result, Exception):
-                    raise result
-            break
-        return results
+        """One round trip, shared with other callers' (PipelineBatcher): `script` by its sha, then the
+        commands `more` adds (the indexes live in other slots, so not one transaction); the commands
+        beside the script are written to allow the resend after a NOSCRIPT."""
+        return await scripts_pipelined(self._batch, [(script, keys, args)], more)
 
     async def create_call(
         self, call_id: str, meta: dict[str, str], *, started: float, events: Sequence[dict[str, Any]] = ()

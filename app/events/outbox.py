@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from database.base import utcnow
-from database.models import OutboxEvent
+from database.models import OutboxEvent, WebhookEndpoint
 
 # What an endpoint may subscribe to; `webhook.test` is sent only by the test route.
 EVENT_TYPES: Final = (
@@ -32,8 +32,9 @@ EVENT_TYPES: Final = (
 )
 TEST_EVENT: Final = "webhook.test"
 
-# PostgreSQL: a trigger on outbox_events notifies this channel on commit (migration 0007), so a
-# dispatcher in another process (python -m app.worker) is woken too; see Dispatcher._listen.
+# PostgreSQL: a trigger on outbox_events notifies this channel on commit (migration 0007; since 0008
+# only for an insert with an event still to fan out), so a dispatcher in another process
+# (python -m app.worker) is woken too; see Dispatcher._listen.
 NOTIFY_CHANNEL: Final = "callintake_outbox"
 
 # The payload of a NOTIFY sent when deliveries were made due directly (a redeliver, a test send): a
@@ -109,19 +110,39 @@ async def enqueue(
     call_id: uuid.UUID | None = None,
     at: datetime | None = None,
     event_id: uuid.UUID | None = None,
+    subscribed: bool = True,
 ) -> uuid.UUID:
     """Write one event in the session's transaction; the caller commits (or rolls back) it. With an
-    `event_id` the write happens only if no event has that id yet (a live event written again)."""
+    `event_id` the write happens only if no event has that id yet (a live event written again).
+    `subscribed=False`: no enabled endpoint of the org takes this type (`subscribed_types`, read in
+    this transaction), so the event is written fanned out already and wakes no dispatcher."""
     if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
         raise ValueError(f"unknown outbox event type: {type_}")
     new_id = event_id or uuid.uuid4()
     row = event_row(org_id=org_id, type_=type_, data=data, call_id=call_id, at=at, event_id=new_id)
+    if not subscribed:
+        row["fanned_out_at"] = utcnow()
     if event_id is None:
         await session.execute(insert(OutboxEvent).values(**row))
     else:
         await insert_if_absent(session, [row])
-    wake_after_commit(session)
+    if subscribed:
+        wake_after_commit(session)
     return new_id
+
+
+async def subscribed_types(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The event types each org's enabled endpoints subscribe to. An endpoint that commits after this
+    read misses the events written with it: it was created at the same moment as they happened."""
+    wanted: dict[uuid.UUID, set[str]] = {org_id: set() for org_id in org_ids}
+    rows = await session.execute(
+        select(WebhookEndpoint.organization_id, WebhookEndpoint.events).where(
+            WebhookEndpoint.organization_id.in_(org_ids), WebhookEndpoint.enabled.is_(True)
+        )
+    )
+    for org_id, events in rows:
+        wanted[org_id].update(events or ())
+    return wanted
 
 
 def event_row(

@@ -155,6 +155,7 @@ class RedisEventLog(EventLog):
         return cls(Redis.from_pool(pool), tails=Redis.from_pool(tails), **kwargs)
 
     async def close(self) -> None:
+        await self._batch.aclose()
         await self._r.aclose()
         if self._tails is not self._r:
             await self._tails.aclose()

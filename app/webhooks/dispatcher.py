@@ -661,8 +661,9 @@ class Dispatcher:
             self._log_failure(exc)  # their leases run out instead
 
     async def _listen(self, wake: _Wake, stop: asyncio.Event) -> None:
-        """PostgreSQL: LISTEN for committed outbox inserts from any process (the trigger of migration
-        0007) and wake the loop; polling stays the fallback while the connection is down."""
+        """PostgreSQL: LISTEN for committed outbox inserts with an event to fan out, from any process
+        (the trigger of migrations 0007 and 0008), and wake the loop; polling stays the fallback while
+        the connection is down."""
         engine = self._sessions.kw.get("bind")
         if not isinstance(engine, AsyncEngine) or engine.dialect.name != "postgresql":
             return

@@ -250,3 +250,35 @@ async def test_lease_ttl_is_set_in_redis(owners: RedisCallOwners, redis_client: 
         assert await redis_client.get(owner_key(call_id)) == lease.token
         assert 0 < await redis_client.pttl(owner_key(call_id)) <= LEASE * 1000
     assert await redis_client.exists(owner_key(call_id)) == 0
+
+
+async def test_renewals_of_many_calls_share_a_round_trip_and_keep_each_lease(
+    owners: RedisCallOwners, redis_client: Redis
+) -> None:
+    # Every owned call renews every lease/3 s; at 100 calls those were 100 pipelines, each with a
+    # SCRIPT EXISTS before it. A renewal by another token must still fail, in the same pipeline.
+    calls = [str(uuid.uuid4()) for _ in range(20)]
+    for call_id in calls:
+        assert await owners._acquire(call_id, f"token-{call_id}")
+    sent = owners._batch.pipelines
+    tokens = [f"token-{c}" for c in calls[:-1]] + ["someone-else"]
+    renewed = await asyncio.gather(*(owners._renew(c, t) for c, t in zip(calls, tokens, strict=True)))
+    assert renewed == [True] * 19 + [False]
+    assert owners._batch.pipelines == sent + 1
+    for call_id in calls:
+        assert 0 < await redis_client.pttl(owner_key(call_id)) <= LEASE * 1000
+
+
+async def test_renew_and_release_load_a_script_the_server_lacks(
+    owners: RedisCallOwners, redis_client: Redis
+) -> None:
+    # As after a Redis restart or SCRIPT FLUSH (not run here: it would reach every test on the server).
+    call_id = str(uuid.uuid4())
+    assert await owners._acquire(call_id, "t1")
+    for script in (owners._renew_script, owners._index_script, owners._release_script):
+        script.sha = "0" * 40
+    assert await owners._renew(call_id, "t1")
+    assert owners._renew_script.sha != "0" * 40
+    await owners._release(call_id, "t1")
+    assert await redis_client.exists(owner_key(call_id)) == 0
+    assert await redis_client.zscore("calls:owners", call_id) is None

@@ -84,7 +84,6 @@ async def test_late_chunks_of_an_interrupted_item_are_dropped(rig_factory: RigFa
         await call.stream.wait_for_audio(3000 * 8)
         await call.stream.play(pattern(2, FRAME_BYTES * 5), realtime=False)
         truncate = await call.conn.wait_for_event("conversation.item.truncate")
-        received = call.stream.received_bytes
         late = base64.b64encode(b"\x42" * 800).decode()
         delta = {"type": "response.output_audio.delta", "response_id": "resp_late", "delta": late}
         ids = {"item_id": truncate["item_id"], "output_index": 0, "content_index": 0}
@@ -92,7 +91,9 @@ async def test_late_chunks_of_an_interrupted_item_are_dropped(rig_factory: RigFa
         await call.conn.send_event({"type": "rate_limits.updated", "rate_limits": []})
         await asyncio.sleep(0.1)
 
-    assert call.stream.received_bytes == received
+    # Not a byte count: the fake's reply to the barge-in turn may arrive in that window (it did on a
+    # loaded machine). No 20 ms frame's worth of the late chunk's bytes reached the caller.
+    assert b"\x42" * FRAME_BYTES not in bytes(call.stream.received_audio)
 
 
 async def test_non_compact_audio_delta_is_still_relayed(rig: PhoneRig) -> None:

@@ -12,10 +12,12 @@ import sys
 import uuid
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.events import outbox
+from app.events.live import OutboxWriter
 from app.webhooks.dispatcher import Dispatcher
+from database.models import OutboxEvent
 from tests.calls.conftest import Org
 from tests.conftest import RunningApp
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -156,3 +158,43 @@ async def test_each_commit_in_process_is_one_fan_out_while_the_notify_is_heard(
         await running
     # Stopped, it is no longer woken by this process's commits: its waker went with it.
     assert outbox._wakers == wakers
+
+
+async def test_a_live_event_no_endpoint_takes_is_written_fanned_out_and_wakes_no_dispatcher(
+    hooks_app: RunningApp, api: httpx.AsyncClient, org: Org, other_org: Org, receiver: WebhookReceiver
+) -> None:
+    # Every mint writes `call.started`; for an org without a webhook for it, that was one fan-out
+    # transaction (woken by its NOTIFY) per mint that found no endpoint. An endpoint of another org,
+    # or one for other events, does not count; one of the org that takes the type gets every event.
+    await register(api, other_org, receiver.url, ["call.started"])
+    await register(api, org, receiver.url, ["call.ended"])
+    writer = OutboxWriter(hooks_app.state.session_factory)
+    dispatcher = _CountingDispatcher(
+        hooks_app.state.session_factory, hook_settings(poll_interval_seconds=RARELY)
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+
+    async def started(n: int) -> uuid.UUID:
+        event_id = uuid.uuid4()
+        await writer.write(org_id=org.id, type_="call.started", data={"call_id": str(n)}, event_id=event_id)
+        return event_id
+
+    try:
+        await asyncio.sleep(1.0)  # the first poll is behind it and the listener is up
+        before = dispatcher.fan_outs
+        unsubscribed = [await started(n) for n in range(5)]
+        await asyncio.sleep(0.5)  # a NOTIFY or an in-process wake would have fanned out by now
+        assert dispatcher.fan_outs == before
+        await register(api, org, receiver.url, ["call.started"])
+        subscribed = [await started(n) for n in range(5, 8)]
+        await receiver.wait_for(3, timeout=10)
+        assert 1 <= dispatcher.fan_outs - before <= 3  # back-to-back commits may share one
+    finally:
+        stop.set()
+        await running
+    async with hooks_app.state.session_factory() as session:
+        rows = await session.execute(select(OutboxEvent.id, OutboxEvent.fanned_out_at))
+        fanned = {event_id: at for event_id, at in rows}
+    assert all(fanned[event_id] is not None for event_id in [*unsubscribed, *subscribed])
+    assert len(receiver.received) == 3
