@@ -36,6 +36,7 @@ from enum import StrEnum
 
 from app.safety import phrases
 from app.safety.detect import context, human, lexicon
+from app.safety.detect.features import has_negated_word
 from app.safety.detect.langid import detect_language
 from app.safety.detect.model import Model, Scores
 from app.safety.detect.model import load as load_model
@@ -599,7 +600,12 @@ def decide(evidence: Evidence, thresholds: dict[str, float]) -> Detection:
             (Category.human_request, scores.human_request),
             (Category.high_priority, scores.high_priority),
         ):
-            if p >= max(floor, thresholds[category.value]):
+            bar = max(floor, thresholds[category.value])
+            # An urgent line the classifier alone reads in a negated line ("the heater isn't
+            # leaking, it just makes a noise") is most often routine: it needs a surer classifier.
+            if category is Category.high_priority and p >= bar and has_negated_word(ctx.blanked()):
+                bar = max(bar, thresholds.get("negated_high_priority", 0.0))
+            if p >= bar:
                 reason = f"{_REASONS[(category, False)]} (classifier {p:.2f})"
                 found.append(Detection(category, scores.evidence, reason, language, "model"))
                 break

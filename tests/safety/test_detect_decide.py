@@ -45,3 +45,18 @@ def test_short_line_classifier_stays_silent() -> None:
     # n-grams have too little to go on: "no chest pain" stays cancelled, a bare line stays routine.
     assert Detector(model=_SURE_EMERGENCY).detect("no chest pain").category is Category.none
     assert Detector(model=_SURE_EMERGENCY).detect("the dog ate the whole bar").category is Category.none
+
+
+# P(high priority) 0.6: above the bar for an urgent line, below the one for a negated line.
+_FAIRLY_URGENT = Model({"intercept": [0.0, 1.504, 0.0, 0.0], "weights": {}, "thresholds": train.THRESHOLDS})
+
+
+def test_classifier_alone_raises_urgent_line_it_is_fairly_sure_of() -> None:
+    text = "the kitchen sink in the back of the house drains slowly this whole week"
+    detection = Detector(model=_FAIRLY_URGENT).detect(text)
+    assert (detection.category, detection.source) == (Category.high_priority, "model")
+
+
+def test_classifier_alone_needs_surer_verdict_on_negated_line() -> None:
+    text = "the kitchen sink in the back of the house does not drain well this whole week"
+    assert Detector(model=_FAIRLY_URGENT).detect(text).category is Category.none
