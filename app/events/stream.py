@@ -164,9 +164,7 @@ class RedisEventLog(EventLog):
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
     ) -> asyncio.Future[None]:
         if not events:
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-            return done
+            return _written()
         # Two streams in one round trip; they live in different slots, so not one transaction.
         encoded = [{"type": type_, "data": orjson.dumps(data).decode()} for type_, data in events]
 
@@ -228,6 +226,13 @@ class RedisEventLog(EventLog):
         return [str(m) for m in await self._r.zrevrange(org_live_key(org_id), 0, limit - 1)]
 
 
+def _written() -> asyncio.Future[None]:
+    """An append with nothing left to wait for."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
 async def _raise_first(written: Awaitable[list[Any]]) -> None:
     for result in await written:
         if isinstance(result, Exception):
@@ -265,9 +270,7 @@ class MemoryEventLog(EventLog):
         self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]
     ) -> asyncio.Future[None]:
         self._append(org_id, call_id, events)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
+        return _written()
 
     def _append(self, org_id: str, call_id: str | None, events: list[tuple[str, dict[str, Any]]]) -> None:
         targets = [(org_key(org_id), "org")]
