@@ -4,7 +4,7 @@ group (en, es, other languages, mix), routine lines flagged, and detect() latenc
 `python -m bench.bench_detection [--data PATH ...]`: PATH is a .jsonl file or a directory of them
 (labels emergency / high_priority / human_request / routine or none, optional `lang`). Without
 --data it scores the tuning split: tests/safety/detection_eval.jsonl and detection_train.jsonl, and the
-seven blind batches promoted to tuning data once scored (tests/safety/tuning_batch1/ to 7/).
+eight blind batches promoted to tuning data once scored (tests/safety/tuning_batch1/ to 8/).
 The model is trained on all of these, so these figures are in-sample; the honest ones are batch-out
 (`python -m app.safety.detect.train --batch-out`) and the current blind batch, scored once by the lead.
 Prints numbers only and never fails on them.
@@ -39,6 +39,7 @@ TUNING = (
     ROOT / "tests/safety/tuning_batch5",
     ROOT / "tests/safety/tuning_batch6",
     ROOT / "tests/safety/tuning_batch7",
+    ROOT / "tests/safety/tuning_batch8",
 )
 CATEGORIES = ("emergency", "high_priority", "human_request")
 GROUPS = ("all", "en", "es", "other", "mix")

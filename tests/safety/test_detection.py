@@ -1,10 +1,10 @@
 """Emergency detection: the tuning split and one test per rule.
 
 The tuning split is detection_eval.jsonl and detection_train.jsonl, written beside the detector, and
-the seven blind batches promoted to tuning data once they were scored (tuning_batch1/ to 7/).
+the eight blind batches promoted to tuning data once they were scored (tuning_batch1/ to 8/).
 All are scored with one detector built with the fixed org keywords below; lines that rely on them
 say so in their "note". bench/bench_detection.py and the shipped model use the same files. The current
-blind batch (heldout8/) is never read here: it was scored once, by the lead, with the bench.
+blind batch (heldout9/) is never read here: it was scored once, by the lead, with the bench.
 """
 
 import json
@@ -29,6 +29,7 @@ PROMOTED_PATHS = tuple(
         ("tuning_batch5", ("batch5_k.jsonl", "batch5_l.jsonl", "batch5_m.jsonl")),
         ("tuning_batch6", ("batch6_n.jsonl", "batch6_o.jsonl", "batch6_p.jsonl")),
         ("tuning_batch7", ("batch7_q.jsonl", "batch7_r.jsonl", "batch7_s.jsonl")),
+        ("tuning_batch8", ("batch8_t.jsonl", "batch8_u.jsonl", "batch8_v.jsonl")),
     )
     for name in names
 )
@@ -54,7 +55,7 @@ def load_tuning() -> list[dict[str, Any]]:
 
 
 def load_promoted() -> list[dict[str, Any]]:
-    """The seven blind batches promoted to tuning data, labels normalized as in load_tuning()."""
+    """The eight blind batches promoted to tuning data, labels normalized as in load_tuning()."""
     rows: list[dict[str, Any]] = []
     for path in PROMOTED_PATHS:
         with path.open(encoding="utf-8") as f:

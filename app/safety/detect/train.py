@@ -23,9 +23,9 @@ from app.safety.detect.text import fold
 
 ROOT = Path(__file__).resolve().parents[3]
 _SAFETY = ROOT / "tests" / "safety"
-# Seven blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
-# tests/safety/heldout, tuning_batch2 was heldout2, ... tuning_batch7 was heldout7). The current blind
-# batch (heldout8) is never read.
+# Eight blind batches, scored once each and then promoted to tuning data (tuning_batch1 was
+# tests/safety/heldout, tuning_batch2 was heldout2, ... tuning_batch8 was heldout8). The current blind
+# batch (heldout9) is never read.
 BATCHES = {
     "batch1": (_SAFETY / "tuning_batch1" / "batch1_a.jsonl", _SAFETY / "tuning_batch1" / "batch1_b.jsonl"),
     "batch2": (_SAFETY / "tuning_batch2" / "batch2_c.jsonl", _SAFETY / "tuning_batch2" / "batch2_d.jsonl"),
@@ -34,6 +34,7 @@ BATCHES = {
     "batch5": tuple(_SAFETY / "tuning_batch5" / f"batch5_{x}.jsonl" for x in ("k", "l", "m")),
     "batch6": tuple(_SAFETY / "tuning_batch6" / f"batch6_{x}.jsonl" for x in ("n", "o", "p")),
     "batch7": tuple(_SAFETY / "tuning_batch7" / f"batch7_{x}.jsonl" for x in ("q", "r", "s")),
+    "batch8": tuple(_SAFETY / "tuning_batch8" / f"batch8_{x}.jsonl" for x in ("t", "u", "v")),
 }
 TRAINING_FILES = (
     _SAFETY / "detection_eval.jsonl",
@@ -45,6 +46,7 @@ TRAINING_FILES = (
     *BATCHES["batch5"],
     *BATCHES["batch6"],
     *BATCHES["batch7"],
+    *BATCHES["batch8"],
 )
 # Recall first: a missed emergency costs far more than an extra transfer.
 CLASS_WEIGHT = {"emergency": 2.0, "high_priority": 1.0, "human_request": 1.0, "none": 1.0}
