@@ -210,6 +210,7 @@ _NEGATION = _word_set(phrases.NEGATION_CUES)
 _NOT_NEGATION_AFTER = _word_set(phrases.NOT_A_NEGATION_AFTER)
 _NEGATION_GAP = _word_set(phrases.NEGATION_GAP)
 _PAST_VERBS = _word_set(phrases.PAST_VERBS)
+_OR = frozenset({"or", "nor", "o", "u"})
 
 # --- compiled phrase trie ------------------------------------------------------------------------
 
@@ -448,6 +449,14 @@ def _negated(tokens: _Tokens, start: int, floor: int = 0) -> bool:
         word = words[j]
         if word in _NEGATION:
             return words[j + 1] not in _NOT_NEGATION_AFTER
+        if word in _OR:
+            # The negation of a list carries over its "or": in "no chest pain or shortness of breath"
+            # the "no" governs both; the earlier item must itself be negated, so "not sure if it's chest
+            # pain or trouble breathing" stays in doubt.
+            return any(
+                segment[k] == seg and _negated(tokens, k, floor)
+                for k in range(j - 1, max(floor, j - 4) - 1, -1)
+            )
         if word not in _NEGATION_GAP or gap == phrases.NEGATION_MAX_GAP:
             return False
         gap += 1
@@ -609,7 +618,8 @@ def decide(evidence: Evidence, thresholds: dict[str, float]) -> Detection:
                 reason = f"{_REASONS[(category, False)]} (classifier {p:.2f})"
                 found.append(Detection(category, scores.evidence, reason, language, "model"))
                 break
-    if ctx.bare_question():
+    # A bare question asks for nobody, unless a want after it does ("are you a bot? i want a human").
+    if ctx.bare_question() and not any(d.matched == human.AFTER_QUESTION for d in found):
         found = [d for d in found if d.category is not Category.human_request]
     if not found:
         return dataclasses.replace(NO_DETECTION, language=language)

@@ -136,3 +136,77 @@ def test_arabic_question_about_a_machine_is_no_request(plain: Detector, text: st
 @pytest.mark.parametrize("text", ["ابغى اكلم انسان", "انا اكلم جهاز ولا انسان؟ ابغى اكلم موظف"])
 def test_arabic_request_beside_the_question_stays_a_request(plain: Detector, text: str) -> None:
     assert plain.detect(text).category is Category.human_request
+
+
+# After batch 8: zero pressed once and said beside the press, in the order each language says it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep pushing zero and it just loops back to the menu",
+        "ich drücke hier dauernd die null",
+        "受付につながらないのでゼロを押してます",
+        "0번을 눌러도 연결이 안 돼요",
+        "我一直按零都没有人接",
+    ],
+)
+def test_zero_pressed_once_is_an_operator_escape(text: str) -> None:
+    assert _person(text) == "operator escape"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the temperature is hitting zero tonight and the furnace quit",
+        "i pressed zero but i meant to press 2 for billing",
+    ],
+)
+def test_zero_not_pressed_alone_is_no_operator_escape(text: str) -> None:
+    assert _person(text) != "operator escape"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wait is this a recording because i need a real human on the phone",
+        "are you a bot? can you get the office manager for me",
+        "is this automated, i just want the hygienist herself",
+    ],
+)
+def test_want_after_a_question_about_the_machine_is_human_request(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.human_request
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i want to move my cleaning to friday, is this a robot", "am i talking to a machine or a real person"],
+)
+def test_question_about_the_machine_without_a_want_after_it_stays_routine(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+@pytest.mark.parametrize("text", ["front desk please front desk", "con el gerente por favor"])
+def test_line_naming_only_who_to_talk_to_is_a_request(text: str) -> None:
+    # Overlapping names ("front desk", "desk") are blanked in place, and articles are filler.
+    assert _person(text) == "a person"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my cat sneezes every now and then, can someone tell me if the clinic is open saturday",
+        "mwen jis bezwen yon moun pou repare pòt garaj la",
+    ],
+)
+def test_joining_word_or_someone_sent_for_a_job_is_no_request(text: str) -> None:
+    # "Then" asks for someone only right before who ("so it's a machine? then a person"); "moun pou
+    # repare" is someone to fix something.
+    assert _person(text) is None
+
+
+def test_then_right_before_someone_is_a_request() -> None:
+    assert _person("oh it's a recording, then someone from the office please") == "a person"
+
+
+@pytest.mark.parametrize("text", ["una persona verdadera por favor", "einen echten menschen bitte"])
+def test_real_person_alone_in_any_language_is_a_request(text: str) -> None:
+    assert _person(text) == "a person"

@@ -157,3 +157,28 @@ def test_request_for_a_person_in_any_language(plain: Detector, text: str) -> Non
 @pytest.mark.parametrize("text", ["gas smell aa rahi hai bahut tez", "가스 냄새가 나요 집 안에 가득해요"])
 def test_phrase_without_negation_after_it_stays_emergency(plain: Detector, text: str) -> None:
     assert plain.detect(text).category is Category.emergency
+
+
+# After batch 8: a negation governs every item of its list, across "or", in the trie and the lexicon.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no chest pain or trouble breathing at all, i only need the refill on my statin",
+        "khong co dau nguc hay kho tho, toi chi can hen tai kham",
+        "wala namang usok o apoy, yung smoke detector lang po ang papalitan kasi luma na",
+    ],
+)
+def test_negation_carries_over_or_in_a_list(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.none
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i don't know if it's chest pain or trouble breathing, he looks gray",
+        "no fever or cough but now he has chest pain",
+        "ba toi bi dau nguc hay kho tho tu sang",
+    ],
+)
+def test_or_without_a_negated_item_before_it_keeps_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency

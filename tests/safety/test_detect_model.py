@@ -35,7 +35,16 @@ def test_model_trains_on_every_tuning_file() -> None:
         "tuning_batch7",
         "tuning_batch8",
     }
-    assert set(train.BATCHES) == {"batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7", "batch8"}
+    assert set(train.BATCHES) == {
+        "batch1",
+        "batch2",
+        "batch3",
+        "batch4",
+        "batch5",
+        "batch6",
+        "batch7",
+        "batch8",
+    }
     assert {path.relative_to(safety).parts[0] for path in train.TRAINING_FILES} == expected
 
 

@@ -58,6 +58,9 @@ _NOT_NEGATION_IN = {"vi": frozenset({"no", "mat", "non", "pa"})}
 # ...and words that negate in one language only: Hindi "na dhuan hai na smell" (neither ... nor), where
 # Tagalog "na" is "already" and Spanish "na" is "nada".
 _NEGATION_IN = {"hi": frozenset({"na"})}
+_OR = frozenset(
+    ("or", "nor", "o", "ou", "oder", "hay", "hoac", "или", "lub", "albo", "oppure", "ya", "ou bien")
+)
 _PAST_REACH = 6  # words: a past cue governs the phrase it sits beside, not the whole run-on line
 
 _KINDS = (
@@ -202,11 +205,19 @@ class Context:
             if any(cue in tail for cue in cues.CJK_NEGATIONS):
                 return True
         line = self.line
-        preceding = [w for w, s in zip(line.words, line.starts, strict=True) if lo <= s < start][-4:]
+        window = [w for w, s in zip(line.words, line.starts, strict=True) if lo <= s < start][-8:]
         others = _NOT_NEGATION_IN.get(self.language or "", frozenset())
         own = _NEGATION_IN.get(self.language or "", frozenset())
-        for word in reversed(preceding):
-            if (word in _NEGATION_WORDS and word not in others) or word in own:
+
+        def negation(word: str) -> bool:
+            return (word in _NEGATION_WORDS and word not in others) or word in own
+
+        for back, word in enumerate(reversed(window[-4:]), 1):
+            if negation(word):
+                return True
+            # The negation of a list carries over its "or": "không đau ngực hay khó thở", "wala namang
+            # sunog o usok" (no fire or smoke); not in doubt ("no sé si es ... o ...").
+            if word in _OR and not self.spans["not_sure"] and any(map(negation, window[-back - 5 : -back])):
                 return True
             if word not in _NEGATION_GAP:
                 break

@@ -366,7 +366,7 @@ NEGATION_GAP = (
     "tiene", "tengo", "ha", "tenido", "hay", "un", "una", "el", "la", "de", "le", "les", "des", "du", "d",
     "tem", "tenho", "um", "uma", "o", "os", "as", "ho", "il", "lo", "di", "ein", "eine", "einen", "hat",
     "habe", "mam", "ma", "ma", "gen", "yon", "ng", "ang", "may", "co", "bi", "у", "него", "нее", "есть",
-    "koi", "bhi", "ki", "ka", "las", "los", "في", "fi", "naman", "namang", "nang",
+    "koi", "bhi", "ki", "ka", "las", "los", "في", "fi", "naman", "namang", "nang", "po", "pong",
 )
 # It is happening again: refers back to the past event, so the past is no cancel anywhere in the line.
 AGAIN = (

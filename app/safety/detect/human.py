@@ -110,7 +110,10 @@ _POLITE = frozenset(
         "お願いします", "주세요", "de", "verdad", "vraie", "vero", "echten", "hai", "koi", "gusto", "ko",
         "quiero", "je", "veux", "voglio", "ich", "will", "chce", "хочу", "ابي", "بدي", "mujhe", "chahiye",
         "need", "want", "i", "talk", "to", "speak", "with", "con", "com", "mit", "z", "avec", "ak", "sa",
-        "voi", "مع", "se", "me", "moi",
+        "voi", "مع", "se", "me", "moi", "la", "el", "le", "il", "o", "der", "die", "den", "dem",
+        # "Real" in every language: "une personne réelle svp", "una persona verdadera".
+        "reelle", "reel", "reale", "verdadera", "verdadero", "verdadeira", "echte", "echter", "prawdziwa",
+        "prawdziwego", "живого", "живой",
     )
 )
 _OPERATOR = (
@@ -118,11 +121,11 @@ _OPERATOR = (
     "konsultant", "vermittlung", "customer care", "customer service", "tong dai vien", "tong dai", "оператор",
     "خدمة العملاء", "总机", "人工", "オペレーター", "상담원", "agent", "representative", "representante",
     "agente", "representive", "opereta", "ooperetaa", "ooperēta", "ooperētā", "أوبريتر", "أوبريتور",
-    "اوبريتر", "اوبريتور",
+    "اوبريتر", "اوبريتور", "conseiller", "un conseiller", "une conseillere",
 )
 _ZERO = (
     "zero", "cero", "zéro", "zewo", "null", "ноль", "صفر", "khong", "零", "ゼロ", "영", "sifar", "zero po",
-    "0",
+    "0", "0번", "영번", "공번",
 )
 # fmt: on
 
@@ -140,6 +143,14 @@ _PRESSED = (
     "pressed", "press", "pressing", "hit zero", "dialed", "marque", "marcque", "presione", "oprimi",
     "apuye", "appuye", "tape", "apertei", "premuto", "gedruckt", "nacisnal*", "нажал*", "bam",
     "pinindot", "peze", "押了", "押した", "눌렀",
+    # Pressing it over and over, as callers say it ("i keep pushing zero", "ich drücke die null",
+    # "ゼロを押してる", "0번 계속 누르고", "zero daba raha", "我一直按零", "أضغط صفر").
+    # "Hit" only as the caller's own act: "the temperature is hitting zero" presses nothing.
+    "pushing", "pushed", "push", "punching", "i hit", "i keep hitting", "im hitting", "drucke",
+    "marcando", "aprete", "apretando", "presionando", "oprimiendo", "appuie", "premendo", "premo",
+    "apertando",
+    "naciskam", "нажимаю", "pinipindot", "daba", "dabaya", "dabai", "押して", "一直按", "在按", "按了",
+    "누르", "눌러", "أضغط", "اضغط", "ضغطت", "بضغط",
 )
 # fmt: on
 
@@ -169,7 +180,23 @@ _VISIT = (
     "moun vin", "alguien que venga", "alguien para que venga", "alguien a revisar", "alguien que revise",
     "quelqu un pour venir", "quelquun pour venir", "qualcuno che venga", "alguem para vir",
     "alguem vir", "jemand vorbei*", "ktos przyjdzie", "kogos kto przyjdzie",
+    "moun pou repare", "moun pou ranje", "moun pou tcheke", "moun pou penti", "moun pou vin", "moun tcheke",
+    "moun ranje", "moun repare",
 )  # fmt: skip
+# "Then", "alors", "thôi", "那": a request only when someone to talk to follows ("so it's a machine?
+# then a person please"); elsewhere they join any two clauses ("every now and then ... can someone").
+_THEN = frozenset(
+    ("then", "alors", "entonces", "allora", "dann", "тогда", "ebyen", "sige", "thoi", "to phir", "entao",
+     "no to", "那", "じゃあ", "그럼", "طيب")
+)  # fmt: skip
+
+# Asking for someone after a question about the machine: these with someone right after them.
+_GET = (
+    "can i get", "can i just get", "can you get", "could you get", "get me", "i just want", "i just need",
+    "i want", "i need", "id like", "id rather have", "i would like",
+)  # fmt: skip
+# The concept of a request that follows a question: decide() keeps it where a bare question is dropped.
+AFTER_QUESTION = "a person, after a question"
 
 _INDEX: PhraseIndex[str] = PhraseIndex.build(
     [(p, "request") for p in (*_REQUEST, *_TALK)]
@@ -184,22 +211,53 @@ _INDEX: PhraseIndex[str] = PhraseIndex.build(
     + [(p, "call") for p in _CALL]
     + [(p, "role") for p in _ROLE]
     + [(p, "pressed") for p in _PRESSED]
+    + [(p, "get") for p in _GET]
 )
 
 
 def _only_polite(text: str, found: list[tuple[int, int, str]]) -> bool:
     rest = text
-    for s, e, kind in sorted(found, reverse=True):
+    for s, e, kind in found:
         if kind in ("someone", "operator"):
-            rest = rest[:s] + " " + rest[e:]
+            # Blanked to the same length: overlapping spans ("property manager", "manager") keep
+            # their offsets.
+            rest = rest[:s] + " " * (e - s) + rest[e:]
     others = rest.replace("?", " ").replace(",", " ").replace(".", " ").split()
     return len(others) <= 4 and all(w in _POLITE for w in others)
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
-    for s, e in reversed(spans):
-        text = text[:s] + " " + text[e:]
+    for s, e in spans:
+        text = text[:s] + " " * (e - s) + text[e:]
     return text
+
+
+def _right_before(between: str) -> bool:
+    return len(between.split()) <= 2 and not any(mark in between for mark in ",.?!")
+
+
+def _near(text: str, a: tuple[int, int], b: tuple[int, int], words: int = 4) -> bool:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return lo <= hi and len(text[lo:hi].split()) <= words
+
+
+def _asks_after_question(context: Context, found: list[tuple[int, int, str]]) -> bool:
+    """A want said outside a question about the machine, with someone right after it: "is this
+    automated? i want a human being on the line", "are you a bot? can i just get the manager"."""
+    frames = context.spans["bare_question"]
+    if not frames:
+        return False
+    wants = [
+        e
+        for s, e, kind in found
+        if kind in ("want", "get") and not any(fs <= s and e <= fe for fs, fe in frames)
+    ]
+    return any(
+        s >= e and len(context.text[e:s].split()) <= 3
+        for s, _, kind in found
+        if kind in ("someone", "human_only", "role", "operator")
+        for e in wants
+    )
 
 
 def detect(context: Context) -> str | None:
@@ -208,6 +266,16 @@ def detect(context: Context) -> str | None:
     visits = [(s, e) for s, e, kind in found if kind == "visit"]
     if visits:
         found = [f for f in found if f[2] != "someone" or not any(a <= f[0] and f[1] <= b for a, b in visits)]
+    if _asks_after_question(context, found):
+        return AFTER_QUESTION
+    whom = [s for s, _, kind in found if kind in ("someone", "operator", "human_only")]
+    found = [
+        (s, e, kind)
+        for s, e, kind in found
+        if kind != "request"
+        or context.text[s:e] not in _THEN
+        or any(w >= e and _right_before(context.text[e:w]) for w in whom)
+    ]
     kinds = [kind for _, _, kind in found]
     if "request" in kinds and "someone" in kinds:
         return "a person"
@@ -234,13 +302,18 @@ def detect(context: Context) -> str | None:
         # The whole line names who to talk to: "human please", "agent", "человека пожалуйста".
         return "a person"
     zeros = [(s, e) for s, e, kind in found if kind == "zero"]
-    if len(zeros) >= 2 and "pressed" in kinds and _NUMBERS.search(_without(context.text, zeros)) is None:
+    pressed = [(s, e) for s, e, kind in found if kind == "pressed"]
+    # "Zero" said once is the escape when it is the key pressed ("i keep hitting zero", "ゼロを押してる"):
+    # the press is next to it, on either side, and no other number is in the line (not "press 1").
+    if (
+        ((len(zeros) >= 2 and pressed) or any(_near(context.text, z, p) for z in zeros for p in pressed))
+        # The press itself is no number either: "一直按" (kept pressing) starts with "one".
+        and _NUMBERS.search(_without(context.text, sorted(zeros + pressed))) is None
+    ):
         return "operator escape"
     if len(zeros) >= 2:
         # The whole line is the escape: little else in it (a number with zeros in it has other digits).
-        rest = context.text
-        for s, e in reversed(zeros):
-            rest = rest[:s] + " " + rest[e:]
+        rest = _without(context.text, zeros)
         others = rest.split()
         if len(others) <= 3 and sum(len(w) for w in others) <= 16 and _NUMBERS.search(rest) is None:
             return "operator escape"
