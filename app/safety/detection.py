@@ -211,6 +211,7 @@ _NOT_NEGATION_AFTER = _word_set(phrases.NOT_A_NEGATION_AFTER)
 _NEGATION_GAP = _word_set(phrases.NEGATION_GAP)
 _PAST_VERBS = _word_set(phrases.PAST_VERBS)
 _OR = frozenset({"or", "nor", "o", "u"})
+_LIST_REACH = 24  # words: a list's negation carries over its "or"s this far back, no further
 
 # --- compiled phrase trie ------------------------------------------------------------------------
 
@@ -441,7 +442,11 @@ def _cancelled(
 
 def _negated(tokens: _Tokens, start: int, floor: int = 0) -> bool:
     """Whether a negation cue directly governs the phrase starting at `start`, looking back no
-    further than `floor`."""
+    further than `floor` (nor, across a list's "or"s, further than `_LIST_REACH` words)."""
+    return _governed(tokens, start, max(floor, start - _LIST_REACH), {})
+
+
+def _governed(tokens: _Tokens, start: int, floor: int, seen: dict[int, bool]) -> bool:
     words, segment = tokens.words, tokens.segment
     seg = segment[start]
     j, gap = start - 1, 0
@@ -454,7 +459,7 @@ def _negated(tokens: _Tokens, start: int, floor: int = 0) -> bool:
             # the "no" governs both; the earlier item must itself be negated, so "not sure if it's chest
             # pain or trouble breathing" stays in doubt.
             return any(
-                segment[k] == seg and _negated(tokens, k, floor)
+                segment[k] == seg and _item_negated(tokens, k, floor, seen)
                 for k in range(j - 1, max(floor, j - 4) - 1, -1)
             )
         if word not in _NEGATION_GAP or gap == phrases.NEGATION_MAX_GAP:
@@ -462,6 +467,14 @@ def _negated(tokens: _Tokens, start: int, floor: int = 0) -> bool:
         gap += 1
         j -= 1
     return False
+
+
+def _item_negated(tokens: _Tokens, k: int, floor: int, seen: dict[int, bool]) -> bool:
+    # Each earlier word is judged once per phrase, so a caller's "x or x or x ..." costs a pass over
+    # the line, not a branching search.
+    if k not in seen:
+        seen[k] = _governed(tokens, k, floor, seen)
+    return seen[k]
 
 
 def _historical(

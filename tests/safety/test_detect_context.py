@@ -5,6 +5,7 @@ condition not met, hyperbole, a third party or fiction, a question, a history fo
 
 import pytest
 
+from app.safety import detection
 from app.safety.detection import Category, Detector
 
 
@@ -181,4 +182,23 @@ def test_negation_carries_over_or_in_a_list(plain: Detector, text: str) -> None:
     ],
 )
 def test_or_without_a_negated_item_before_it_keeps_emergency(plain: Detector, text: str) -> None:
+    assert plain.detect(text).category is Category.emergency
+
+
+def test_a_long_run_of_or_is_one_pass_not_a_branching_search(
+    plain: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile or garbled line: each "or" used to try the four words before it, and each of those the
+    # four before the next "or", so 40 items took minutes on the event loop. Counted, not timed: the
+    # negation check may look at each word of the line once.
+    text = "he has " + "x or " * 300 + "chest pain"
+    real, calls = detection._negated, 0
+
+    def counted(*args: object, **kwargs: object) -> bool:
+        nonlocal calls
+        calls += 1
+        assert calls <= len(text.split()), "the negation check branches over the line's words"
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(detection, "_negated", counted)
     assert plain.detect(text).category is Category.emergency

@@ -58,9 +58,7 @@ _NOT_NEGATION_IN = {"vi": frozenset({"no", "mat", "non", "pa"})}
 # ...and words that negate in one language only: Hindi "na dhuan hai na smell" (neither ... nor), where
 # Tagalog "na" is "already" and Spanish "na" is "nada".
 _NEGATION_IN = {"hi": frozenset({"na"})}
-_OR = frozenset(
-    ("or", "nor", "o", "ou", "oder", "hay", "hoac", "или", "lub", "albo", "oppure", "ya", "ou bien")
-)
+_OR = frozenset(("or", "nor", "o", "ou", "oder", "hay", "hoac", "или", "lub", "albo", "oppure", "ya"))
 _PAST_REACH = 6  # words: a past cue governs the phrase it sits beside, not the whole run-on line
 
 _KINDS = (

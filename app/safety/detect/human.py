@@ -308,7 +308,7 @@ def detect(context: Context) -> str | None:
     if (
         ((len(zeros) >= 2 and pressed) or any(_near(context.text, z, p) for z in zeros for p in pressed))
         # The press itself is no number either: "一直按" (kept pressing) starts with "one".
-        and _NUMBERS.search(_without(context.text, sorted(zeros + pressed))) is None
+        and _NUMBERS.search(_without(context.text, zeros + pressed)) is None
     ):
         return "operator escape"
     if len(zeros) >= 2:
