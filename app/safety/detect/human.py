@@ -6,6 +6,7 @@ A bare question ("is this a robot?") is not a request, and a phone number full o
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from app.safety.detect.context import Context
@@ -252,12 +253,17 @@ def _asks_after_question(context: Context, found: list[tuple[int, int, str]]) ->
         for s, e, kind in found
         if kind in ("want", "get") and not any(fs <= s and e <= fe for fs, fe in frames)
     ]
+    whom = sorted(s for s, _, kind in found if kind in ("someone", "human_only", "role", "operator"))
     return any(
-        s >= e and len(context.text[e:s].split()) <= 3
-        for s, _, kind in found
-        if kind in ("someone", "human_only", "role", "operator")
-        for e in wants
+        (at := _next_start(whom, e)) is not None and len(context.text[e:at].split()) <= 3 for e in wants
     )
+
+
+def _next_start(starts: list[int], end: int) -> int | None:
+    """The first of the sorted `starts` at or after `end`: the nearest someone after a word has the
+    fewest words between, so it is the only one a "right after" test needs (one look, not a scan)."""
+    at = bisect.bisect_left(starts, end)
+    return starts[at] if at < len(starts) else None
 
 
 def detect(context: Context) -> str | None:
@@ -268,13 +274,13 @@ def detect(context: Context) -> str | None:
         found = [f for f in found if f[2] != "someone" or not any(a <= f[0] and f[1] <= b for a, b in visits)]
     if _asks_after_question(context, found):
         return AFTER_QUESTION
-    whom = [s for s, _, kind in found if kind in ("someone", "operator", "human_only")]
+    whom = sorted(s for s, _, kind in found if kind in ("someone", "operator", "human_only"))
     found = [
         (s, e, kind)
         for s, e, kind in found
         if kind != "request"
         or context.text[s:e] not in _THEN
-        or any(w >= e and _right_before(context.text[e:w]) for w in whom)
+        or ((w := _next_start(whom, e)) is not None and _right_before(context.text[e:w]))
     ]
     kinds = [kind for _, _, kind in found]
     if "request" in kinds and "someone" in kinds:
