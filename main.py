@@ -9,6 +9,7 @@ import uvicorn
 
 from app.factory import create_app
 from app.settings import get_settings
+from app.telephony.ws_server import RelayWebSocketProtocol
 
 app = create_app()
 
@@ -42,6 +43,7 @@ def run() -> None:
     print(f"  database: {database}; live call state: {live}", file=sys.stderr)
     if settings.platform_admin_key is None:
         print("  admin API disabled: set PLATFORM_ADMIN_KEY to create orgs and keys", file=sys.stderr)
+    # RelayWebSocketProtocol: uvicorn's sans-I/O WebSockets with the phone relay's synchronous lane.
     # No access log: our own http_request lines name routes. log_config=None: our logging config
     # (app/logging.py) owns uvicorn's loggers, and uvicorn's dictConfig would replace it.
     uvicorn.run(
@@ -51,6 +53,7 @@ def run() -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         log_config=None,
+        ws=RelayWebSocketProtocol,
     )
 
 

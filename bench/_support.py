@@ -431,8 +431,14 @@ def _serve_app(profile: str | None) -> None:
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
     print(f"APP_URL=http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    try:  # as main.py serves it; an A/B against a checkout from before it has uvicorn's own
+        from app.telephony.ws_server import RelayWebSocketProtocol
+
+        ws: Any = RelayWebSocketProtocol
+    except ImportError:
+        ws = "auto"
     # As main.py runs it: one worker, no access log, uvicorn's automatic uvloop + httptools.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws=ws)
     server = uvicorn.Server(config)
     if profile is None:
         server.run(sockets=[sock])

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.factory import create_app
 from app.settings import CallSettings, OpenAISettings, Settings, TwilioSettings
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import APP_WS, LoopbackServer
 from tests.fixtures.factories import ADMIN_KEY
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.redis"]
@@ -54,7 +54,7 @@ class RunningApp:
 
 @contextlib.asynccontextmanager
 async def run_app(settings: Settings) -> AsyncIterator[RunningApp]:
-    server = LoopbackServer(create_app(settings))
+    server = LoopbackServer(create_app(settings), ws=APP_WS)
     await server.start()
     try:
         async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as client:

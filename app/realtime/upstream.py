@@ -115,32 +115,42 @@ class Upstream:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
 
-    async def send(self, text: str) -> None:
-        """One text frame. The phone relay sends ~55 a second per call, so when the connection is open,
-        not mid-fragment, not paused by flow control and without extensions, the frame is built here
-        (`text_frame`) and goes straight to the transport: what `ClientConnection.send` does, without
-        its per-message async context manager, the library's Frame object and a getrandom() syscall
-        per mask. Anything else takes the library's path, which waits for a paused transport to drain
-        and raises ConnectionClosed once the connection is closing."""
+    def send_now(self, text: str) -> bool:
+        """One text frame written now, or False (nothing written) when it must take the library's path.
+
+        The phone relay sends ~55 a second per call, so when the connection is open, not mid-fragment,
+        not paused by flow control and without extensions, the frame is built here (`text_frame`) and
+        goes straight to the transport: what `ClientConnection.send` does, without its per-message async
+        context manager, the library's Frame object and a getrandom() syscall per mask. A failed write
+        raises, as the transport's own does."""
         ws = self.ws
         protocol = ws.protocol
         if (
-            protocol.state is State.OPEN
-            and ws.send_in_progress is None
-            and not ws.paused
-            and not protocol.extensions
-            and not protocol.expect_continuation_frame
+            protocol.state is not State.OPEN
+            or ws.send_in_progress is not None
+            or ws.paused
+            or protocol.extensions
+            or protocol.expect_continuation_frame
         ):
-            transport = ws.transport
-            if not transport.is_closing():
-                try:
-                    transport.write(text_frame(text.encode()))
-                except Exception:  # as the library does: a failed write ends the connection
-                    transport.abort()
-                    await asyncio.shield(ws.connection_lost_waiter)
-                    raise ws.close_exc from None
+            return False
+        transport = ws.transport
+        if transport.is_closing():
+            return False
+        transport.write(text_frame(text.encode()))
+        return True
+
+    async def send(self, text: str) -> None:
+        """One text frame: `send_now`, or the library's path, which waits for a paused transport to
+        drain and raises ConnectionClosed once the connection is closing."""
+        try:
+            if self.send_now(text):
                 return
-        await ws.send(text)
+        except Exception:  # as the library does: a failed write ends the connection
+            ws = self.ws
+            ws.transport.abort()
+            await asyncio.shield(ws.connection_lost_waiter)
+            raise ws.close_exc from None
+        await self.ws.send(text)
 
     def __aiter__(self) -> AsyncIterator[str | bytes]:
         return self.ws.__aiter__()

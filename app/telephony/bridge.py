@@ -51,6 +51,7 @@ from app.telephony import actions, protocol, twiml
 from app.telephony.playback import Playback
 from app.telephony.runtime import TelephonyRuntime
 from app.telephony.twilio_client import TwilioRestFailed
+from app.telephony.ws_server import relay_socket
 
 log = logging.getLogger("callintake.telephony")
 
@@ -97,6 +98,11 @@ class PhoneBridge:
         self._end_reason: str | None = None
         self._end_status = "completed"
         self._upstream_failed = False
+        # Served by RelayWebSocketProtocol: media frames are relayed from its data_received (`_relay_now`)
+        # while the pump waits, and Twilio-bound frames are written at once when nothing waits before them.
+        self._socket = relay_socket(twilio_ws.scope)
+        self._pump_waiting = False
+        self._relayed_in = metrics.relay_timer("inbound")  # issue 12: bound once per call
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -234,29 +240,59 @@ class PhoneBridge:
     async def _pump_twilio(self) -> None:
         # Starlette's WebSocket.receive re-checks its state machine on every message; this pump (50
         # messages a call-second) reads the ASGI receive beneath it and keeps that state right itself.
+        # With the relay socket it sees only what `_relay_now` declined: marks, stop, and media while
+        # the upstream cannot take a frame at once.
         receive = self._ws._receive
         send_up = self._upstream.send
         payload_of = protocol.inbound_payload
         append = events.append_audio
-        clock, relayed = time.perf_counter, metrics.relay_timer("inbound")  # issue 12: bound once per call
-        while True:
-            message = await receive()
-            received = clock()
-            text = message.get("text")
-            if text is None:
-                if message["type"] == "websocket.disconnect":
-                    self._ws.client_state = WebSocketState.DISCONNECTED
-                    self.end("stream_closed")
-                continue  # binary frames are not Twilio's
-            payload = payload_of(text)
-            if payload is None:
-                await self._on_twilio_event(text)
-                continue
-            try:
-                await send_up(append(payload))
-                relayed(clock() - received)
-            except ConnectionClosed:
-                self._end_upstream("upstream_closed")
+        clock, relayed = time.perf_counter, self._relayed_in
+        socket = self._socket
+        if socket is not None:
+            socket.text_hook = self._relay_now
+        try:
+            while True:
+                self._pump_waiting = True
+                message = await receive()
+                self._pump_waiting = False
+                received = clock()
+                text = message.get("text")
+                if text is None:
+                    if message["type"] == "websocket.disconnect":
+                        self._ws.client_state = WebSocketState.DISCONNECTED
+                        self.end("stream_closed")
+                    continue  # binary frames are not Twilio's
+                payload = payload_of(text)
+                if payload is None:
+                    await self._on_twilio_event(text)
+                    continue
+                try:
+                    await send_up(append(payload))
+                    relayed(clock() - received)
+                except ConnectionClosed:
+                    self._end_upstream("upstream_closed")
+        finally:
+            self._pump_waiting = False
+            if socket is not None:
+                socket.text_hook = None
+
+    def _relay_now(self, text: str) -> bool:
+        """A caller's media frame to OpenAI from the socket's data_received; False leaves the frame (or
+        any other message) to the pump. Only while the pump waits with nothing before this frame, so
+        frames keep their order."""
+        if not self._pump_waiting:
+            return False
+        payload = protocol.inbound_payload(text)
+        if payload is None:
+            return False
+        started = time.perf_counter()
+        try:
+            if not self._upstream.send_now(events.append_audio(payload)):
+                return False
+        except Exception:  # a failed write: the pump's send ends the call with the right reason
+            return False
+        self._relayed_in(time.perf_counter() - started)
+        return True
 
     async def _on_twilio_event(self, text: str) -> None:
         name = protocol.mark_name(text)  # the echo of a mark per relayed chunk: sliced, not parsed
@@ -283,6 +319,7 @@ class PhoneBridge:
 
     async def _pump_upstream(self) -> None:
         send = self._ws.send_text
+        now = self._socket.send_text_now if self._socket is not None else None
         sid = self._stream_sid
         on_audio = self.playback.on_audio
         sliced = events.audio_delta
@@ -300,10 +337,14 @@ class PhoneBridge:
                 if name is None:
                     continue  # a late chunk of an item the caller interrupted
                 try:
-                    await send(protocol.media(sid, hit[1]))
+                    media = protocol.media(sid, hit[1])
+                    if now is None or not now(media):
+                        await send(media)
                     relayed(clock() - received)
                     heard = heard or metrics.first_agent_audio(self._started_at)
-                    await send(protocol.mark(sid, name))
+                    mark = protocol.mark(sid, name)
+                    if now is None or not now(mark):
+                        await send(mark)
                 except _TWILIO_GONE:
                     self.end("stream_closed")
         except ConnectionClosed:
@@ -355,6 +396,9 @@ class PhoneBridge:
             self.agent.queue("turn", "agent", line)
 
     async def _send_twilio(self, text: str) -> None:
+        socket = self._socket
+        if socket is not None and socket.send_text_now(text):
+            return
         try:
             await self._ws.send_text(text)
         except _TWILIO_GONE:

@@ -1,6 +1,7 @@
 """Run any ASGI app as a real HTTP/WebSocket server on 127.0.0.1 with an ephemeral port.
 
-Used for our own app and for the vendor fakes alike, so every test talks over real sockets.
+Used for our own app and for the vendor fakes alike, so every test talks over real sockets. Our app is
+served as main.py serves it (`APP_WS`, the relay's WebSocket protocol); the fakes on uvicorn's own.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import Any
 
 import uvicorn
 
+from app.telephony.ws_server import RelayWebSocketProtocol
+
+APP_WS = RelayWebSocketProtocol
+
 
 class LoopbackServer:
-    def __init__(self, app: Any, *, ws_max_size: int = 1 << 20) -> None:
+    def __init__(self, app: Any, *, ws_max_size: int = 1 << 20, ws: Any = "websockets-sansio") -> None:
         self.app = app
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -25,7 +30,7 @@ class LoopbackServer:
             app,
             log_level="warning",
             lifespan="on",
-            ws="websockets-sansio",
+            ws=ws,
             ws_max_size=ws_max_size,
             timeout_graceful_shutdown=2,
         )

@@ -17,7 +17,7 @@ from app.factory import create_app
 from app.settings import CallSettings, OpenAISettings, TwilioSettings
 from simulator.realtime import AudioReply, Behaviour, FakeConnection, FakeRealtime
 from tests.conftest import RunningApp, SettingsFactory
-from tests.fakes.server import LoopbackServer
+from tests.fakes.server import APP_WS, LoopbackServer
 from tests.fakes.twilio import (
     DEFAULT_ACCOUNT_SID,
     FakeTwilioCaller,
@@ -148,6 +148,7 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
         calls: CallSettings | None = None,
         auth_token: str | None = TOKEN,
         db_pool_size: int | None = None,
+        ws: Any = APP_WS,
         **config: Any,
     ) -> AsyncIterator[PhoneRig]:
         fake = FakeRealtime(api_key="sk-simulator-not-openai", behaviour=behaviour or quick_behaviour())
@@ -166,7 +167,7 @@ def rig_factory(services: None, make_settings: SettingsFactory) -> RigFactory:
             calls=calls or CallSettings(sweeper_enabled=False),
             **({"db_pool_size": db_pool_size} if db_pool_size else {}),
         )
-        app_server = LoopbackServer(create_app(settings))
+        app_server = LoopbackServer(create_app(settings), ws=ws)
         servers = (fake_server, rest_server, app_server)
         # Started and stopped together: each uvicorn takes a tick or two to stop, and tests are many.
         await asyncio.gather(*(server.start() for server in servers))
