@@ -99,30 +99,64 @@ class PipelineBatcher:
         self._r = redis
         self._queue: list[_Group] = []
         self._flusher: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self.pipelines = 0  # pipelines sent, for tests and benchmarks
 
-    def submit(self, build: Callable[[Pipeline], object]) -> asyncio.Future[list[Any]]:
-        """Queue the commands `build` adds to a pipeline; the future gets their results, in order."""
+    def submit(
+        self, build: Callable[[Pipeline], object], *, linger: float = 0.0
+    ) -> asyncio.Future[list[Any]]:
+        """Queue the commands `build` adds to a pipeline; the future gets their results, in order.
+
+        `linger` (seconds) is for writes nobody waits on: the group may wait that long for company, and
+        goes out with the next group submitted without it, or when the time is up. A group queued after
+        another still lands after it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Any]] = loop.create_future()
-        self._queue.append((build, future))
         flusher = self._flusher
-        if flusher is not None and not flusher.done() and flusher.get_loop() is not loop:
-            # A flusher of a loop that stopped under it never runs again, nor do its callers.
+        if self._queue and self._queue[0][1].get_loop() is not loop:
+            # Groups of a loop that stopped under them are never sent, nor are their callers woken.
             self._queue = [(b, f) for b, f in self._queue if f.get_loop() is loop]
+            self._timer = None
             flusher = None
-        if flusher is None or flusher.done():
-            self._flusher = loop.create_task(self._flush())
+        elif flusher is not None and not flusher.done() and flusher.get_loop() is not loop:
+            flusher = None
+        self._queue.append((build, future))
+        if flusher is not None and not flusher.done():
+            return future  # the pipeline in flight is followed by one with every group queued since
+        if linger > 0:
+            if self._timer is None:
+                self._timer = loop.call_later(linger, self._linger_over)
+            return future
+        self._start(loop)
         return future
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._flusher = loop.create_task(self._flush())
+
+    def _linger_over(self) -> None:
+        self._timer = None
+        flusher = self._flusher
+        if self._queue and (flusher is None or flusher.done()):
+            self._start(asyncio.get_running_loop())
 
     async def aclose(self) -> None:
         """Stop sending (before the client closes): a pipeline still waiting on a stalled server is
-        cancelled, so it gives its connection back instead of outliving the client."""
+        cancelled, so it gives its connection back instead of outliving the client; a lingering group
+        is cancelled."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         flusher, self._flusher = self._flusher, None
         if flusher is not None and not flusher.done():
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+        for _, future in self._queue:
+            future.cancel()
+        self._queue = []
 
     async def _flush(self) -> None:
         batch: list[_Group] = []

@@ -153,3 +153,48 @@ async def test_a_lost_connection_fails_every_group_of_its_pipeline_and_the_next_
     finally:
         await client.aclose()
         server.close()
+
+
+async def test_a_lingering_group_goes_out_with_the_next_group_that_does_not_linger() -> None:
+    client = redis_from_url(f"redis://127.0.0.1:6379/{REDIS_DB}", decode_responses=True)
+    batcher = PipelineBatcher(client)
+    try:
+        await client.delete("batch-linger")
+        lingering = batcher.submit(lambda pipe: pipe.rpush("batch-linger", "event"), linger=30)
+        await asyncio.sleep(0.05)
+        assert not lingering.done() and batcher.pipelines == 0  # waiting for company, not sent alone
+        urgent = batcher.submit(lambda pipe: pipe.rpush("batch-linger", "append"))
+        assert await asyncio.wait_for(urgent, 5) == [2]
+        assert lingering.done() and lingering.result() == [1]
+        assert batcher.pipelines == 1  # one round trip for both, in the order they were queued
+        assert await client.lrange("batch-linger", 0, -1) == ["event", "append"]
+    finally:
+        await client.delete("batch-linger")
+        await batcher.aclose()
+        await client.aclose()
+
+
+async def test_a_lingering_group_alone_is_sent_when_its_time_is_up() -> None:
+    client = redis_from_url(f"redis://127.0.0.1:6379/{REDIS_DB}", decode_responses=True)
+    batcher = PipelineBatcher(client)
+    try:
+        await client.delete("batch-alone")
+        first = batcher.submit(lambda pipe: pipe.rpush("batch-alone", 1), linger=0.02)
+        second = batcher.submit(lambda pipe: pipe.rpush("batch-alone", 2), linger=0.02)
+        assert await asyncio.wait_for(asyncio.gather(first, second), 5) == [[1], [2]]
+        assert batcher.pipelines == 1
+    finally:
+        await client.delete("batch-alone")
+        await batcher.aclose()
+        await client.aclose()
+
+
+async def test_closing_cancels_a_lingering_group_instead_of_leaving_it_waiting() -> None:
+    client = redis_from_url(f"redis://127.0.0.1:6379/{REDIS_DB}", decode_responses=True)
+    batcher = PipelineBatcher(client)
+    try:
+        lingering = batcher.submit(lambda pipe: pipe.ping(), linger=30)
+        await batcher.aclose()
+        assert lingering.cancelled() and batcher.pipelines == 0
+    finally:
+        await client.aclose()

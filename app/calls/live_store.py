@@ -294,6 +294,11 @@ class RedisLiveStore(LiveStore):
         )
         return cls(redis, ttl_seconds=ttl_seconds)
 
+    @property
+    def batcher(self) -> PipelineBatcher:
+        """Its pipeline batcher, for another writer to the same Redis (the live event log) to share."""
+        return self._batch
+
     async def ping(self) -> None:
         await self._r.ping()
 

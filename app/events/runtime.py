@@ -10,6 +10,7 @@ from typing import Any
 
 from app.analysis.jobs import Analyzer, end_hook
 from app.calls.end import register_end_hook
+from app.calls.live_store import RedisLiveStore
 from app.events import live, outbox
 from app.events.stream import EventHub, EventLog, MemoryEventLog, RedisEventLog
 from app.state import AppState
@@ -40,6 +41,10 @@ class AfterCallRuntime:
                 call_maxlen=events.call_stream_maxlen,
                 org_maxlen=events.org_stream_maxlen,
                 ttl_seconds=24 * 3600,
+                # The same Redis: a line's events can share its transcript append's round trip.
+                batcher=store.batcher
+                if isinstance(store := self._state.live_store, RedisLiveStore)
+                else None,
             )
         else:
             log_ = MemoryEventLog(call_maxlen=events.call_stream_maxlen, org_maxlen=events.org_stream_maxlen)

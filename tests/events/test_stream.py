@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from app.calls.live_store import RedisLiveStore
 from app.events.live import bus_for
 from app.events.stream import RedisEventLog, call_key, org_key
 from tests.calls.conftest import Org, end, say, start
@@ -318,3 +319,25 @@ async def test_an_append_queued_without_waiting_lands_before_every_later_append(
         assert len(org_entries) == 40
     finally:
         await log.close()
+
+
+async def test_a_lines_events_ride_with_the_next_live_store_write_and_the_store_keeps_its_batcher(
+    redis_client: object, redis_url: str
+) -> None:
+    store = RedisLiveStore.from_url(redis_url, ttl_seconds=60)
+    log = RedisEventLog.from_url(
+        redis_url, call_maxlen=1000, org_maxlen=1000, ttl_seconds=60, batcher=store.batcher
+    )
+    org_id, call_id = str(uuid.uuid4()), str(uuid.uuid4())
+    try:
+        turn = log.append_soon(org_id, call_id, [("transcript.turn", {"n": 1})])  # nobody waits on it
+        assert await store.touch(call_id) is False  # a live-store write (of a call that is not there)
+        await asyncio.wait_for(turn, 5)
+        assert store.batcher.pipelines == 1  # the event went out in the write's round trip
+        entries = await log.read_after(call_key(call_id), "0-0")
+        assert [e.type for e in entries or []] == ["transcript.turn"]
+        await log.close()  # not the store's batcher: the store still writes
+        assert await store.touch(call_id) is False and store.batcher.pipelines == 2
+    finally:
+        await log.close()
+        await store.close()
