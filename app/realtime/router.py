@@ -108,18 +108,27 @@ async def create_session(
         next_seq = (await webrtc.resumable(state, org, call_id, "next_seq")).next_seq
         upstream = client.create_client_secret(request_body)
     else:
-        new_id = await webrtc.take_slot(state, org)
-        # The mint goes out first and the call is started in the live store during its round trip. A
-        # call that fails to start leaves at most an unused secret, which expires by itself.
-        upstream = asyncio.ensure_future(client.create_client_secret(request_body))
+        # The mint goes out first (beside the slot's round trip when the org has room: webrtc.room_likely)
+        # and the call is started in the live store during its round trip. A call that fails to start
+        # leaves at most an unused secret, which expires by itself.
+        pending = (
+            asyncio.ensure_future(client.create_client_secret(request_body))
+            if webrtc.room_likely(org)
+            else None
+        )
         try:
+            new_id = await webrtc.take_slot(state, org)
+            if pending is None:
+                pending = asyncio.ensure_future(client.create_client_secret(request_body))
             started = await webrtc.start_browser_call(
                 state, org, new_id, body.caller, now=now, spec=spec, metadata=body.metadata
             )
         except BaseException:
-            upstream.cancel()
-            upstream.add_done_callback(_consume)
+            if pending is not None:
+                pending.cancel()
+                pending.add_done_callback(_consume)
             raise
+        upstream = pending
         call_id, next_seq = started.call_id, 0
     try:
         minted = await service.announced_during(live, started, upstream)

@@ -20,6 +20,7 @@ from app.calls.channel import call_event
 from app.calls.live_call import LiveCall
 from app.calls.overflows import require_slot
 from app.calls.schemas import CallerInfo
+from app.calls.slots import ConcurrencyLimitReached
 from app.errors import AppError, ValidationFailed
 from app.realtime.client import RealtimeClient
 from app.realtime.session import realtime_session
@@ -82,11 +83,34 @@ async def resumable(state: AppState, org: service.OrgContext, call_id: uuid.UUID
     return resuming
 
 
+# Per org, whether its last admission in this process left room for one more call. Then a new start's
+# OpenAI request goes out beside the slot's round trip rather than after it (issue 8: the mint's added
+# latency); unknown or at the cap, the slot comes first, so a refused start does not reach OpenAI. Other
+# workers filling the cap cost at most one OpenAI request here before the next refusal corrects it.
+_ROOM: dict[uuid.UUID, bool] = {}
+_ROOM_MAX = 10_000
+
+
+def room_likely(org: service.OrgContext) -> bool:
+    return _ROOM.get(org.org_id, False)
+
+
+def _note_room(org_id: uuid.UUID, room: bool) -> None:
+    if len(_ROOM) >= _ROOM_MAX and org_id not in _ROOM:
+        _ROOM.clear()
+    _ROOM[org_id] = room
+
+
 async def take_slot(state: AppState, org: service.OrgContext) -> uuid.UUID:
     """A new browser call's id, holding one of the org's concurrent-call slots (or the refusal)."""
     call_id = uuid.uuid4()
     limit = org.config.limits.max_concurrent_calls
-    await require_slot(state, org_id=org.org_id, call_id=call_id, max_concurrent_calls=limit)
+    try:
+        admission = await require_slot(state, org_id=org.org_id, call_id=call_id, max_concurrent_calls=limit)
+    except ConcurrencyLimitReached:
+        _note_room(org.org_id, False)
+        raise
+    _note_room(org.org_id, limit is None or admission.active < limit)
     return call_id
 
 
@@ -158,14 +182,19 @@ async def start_webrtc_call(
         started_at = (await resumable(state, org, call_id, "started_at")).started_at
         upstream = asyncio.ensure_future(client.create_call(offer, body))
     else:
-        new_id = await take_slot(state, org)
-        # As in the mint: the offer goes out first and the call starts during OpenAI's round trip.
-        upstream = asyncio.ensure_future(client.create_call(offer, body))
+        # As in the mint: the offer goes out first (beside the slot when the org has room) and the call
+        # starts during OpenAI's round trip; an OpenAI call nobody will run is hung up.
+        pending = asyncio.ensure_future(client.create_call(offer, body)) if room_likely(org) else None
         try:
+            new_id = await take_slot(state, org)
+            if pending is None:
+                pending = asyncio.ensure_future(client.create_call(offer, body))
             started = await start_browser_call(state, org, new_id, caller, now=now, spec=spec)
         except BaseException:
-            upstream.add_done_callback(lambda done: _hang_up_unused(client, done))
+            if pending is not None:
+                pending.add_done_callback(lambda done: _hang_up_unused(client, done))
             raise
+        upstream = pending
         call_id, started_at = started.call_id, started.started_at
     key = str(call_id)
     try:
