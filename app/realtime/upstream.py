@@ -12,13 +12,14 @@ import asyncio
 import logging
 import os
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.protocol import State
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Event, State
 
 from app import metrics
 from app.errors import UpstreamError
@@ -44,6 +45,33 @@ def realtime_url(base_url: str, model: str | None = None, *, call_id: str | None
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/realtime?{query}"
 
 
+class RelayClientConnection(ClientConnection):
+    """websockets' client connection with a synchronous lane for the phone relay's agent audio: a whole
+    text message is offered to `text_hook` when nothing is queued before it (the bridge plays an audio
+    delta from there without a task switch); declined, or with no hook, it is queued as the library
+    queues it."""
+
+    text_hook: Callable[[str], bool] | None = None
+
+    def process_event(self, event: Event) -> None:
+        hook = self.text_hook
+        if (
+            hook is not None
+            and isinstance(event, Frame)
+            and event.opcode is Opcode.TEXT
+            and event.fin
+            and not len(self.recv_messages.frames)
+        ):
+            try:
+                if hook(str(event.data, "utf-8")):
+                    return
+            except UnicodeDecodeError:  # the library's recv raises it where the app reads
+                pass
+            except Exception as exc:  # a hook raises only before it plays: the message is queued
+                log.error("relay_hook_failed", extra={"error_type": type(exc).__name__})
+        super().process_event(event)
+
+
 async def _connect(settings: OpenAISettings, url: str) -> ClientConnection:
     if settings.api_key is None:
         raise errors.OpenAINotConfigured()
@@ -56,6 +84,7 @@ async def _connect(settings: OpenAISettings, url: str) -> ClientConnection:
             max_size=MAX_MESSAGE_BYTES,
             compression=None,  # base64 audio barely compresses; deflate would cost more CPU than it saves
             user_agent_header="callintake",
+            create_connection=RelayClientConnection,
         )
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         mapped = _mapped(exc)
@@ -114,6 +143,14 @@ class Upstream:
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
+
+    def set_text_hook(self, hook: Callable[[str], bool] | None) -> bool:
+        """Offer whole text messages to `hook` first (RelayClientConnection); False if this connection
+        has no such lane."""
+        if not isinstance(self.ws, RelayClientConnection):
+            return False
+        self.ws.text_hook = hook
+        return True
 
     def send_now(self, text: str) -> bool:
         """One text frame written now, or False (nothing written) when it must take the library's path.

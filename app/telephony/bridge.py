@@ -102,7 +102,10 @@ class PhoneBridge:
         # while the pump waits, and Twilio-bound frames are written at once when nothing waits before them.
         self._socket = relay_socket(twilio_ws.scope)
         self._pump_waiting = False
+        self._upstream_waiting = False
         self._relayed_in = metrics.relay_timer("inbound")  # issue 12: bound once per call
+        self._relayed_out = metrics.relay_timer("outbound")
+        self._heard = False  # the first agent audio has gone out (issue 12)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -240,8 +243,8 @@ class PhoneBridge:
     async def _pump_twilio(self) -> None:
         # Starlette's WebSocket.receive re-checks its state machine on every message; this pump (50
         # messages a call-second) reads the ASGI receive beneath it and keeps that state right itself.
-        # With the relay socket it sees only what `_relay_now` declined: marks, stop, and media while
-        # the upstream cannot take a frame at once.
+        # With the relay socket it sees only what `_relay_now` declined: stop, marks it cannot slice,
+        # and media while the upstream cannot take a frame at once.
         receive = self._ws._receive
         send_up = self._upstream.send
         payload_of = protocol.inbound_payload
@@ -277,14 +280,19 @@ class PhoneBridge:
                 socket.text_hook = None
 
     def _relay_now(self, text: str) -> bool:
-        """A caller's media frame to OpenAI from the socket's data_received; False leaves the frame (or
-        any other message) to the pump. Only while the pump waits with nothing before this frame, so
-        frames keep their order."""
+        """From the socket's data_received: a caller's media frame to OpenAI, or the echo of a mark to
+        playback; False leaves the frame (or any other message) to the pump. Only while the pump waits
+        with nothing before this frame, so frames keep their order."""
         if not self._pump_waiting:
             return False
         payload = protocol.inbound_payload(text)
         if payload is None:
-            return False
+            name = protocol.mark_name(text)
+            if name is None:
+                return False
+            for line in self.playback.on_mark(name):
+                self.agent.queue("turn", "agent", line)
+            return True
         started = time.perf_counter()
         try:
             if not self._upstream.send_now(events.append_audio(payload)):
@@ -318,15 +326,23 @@ class PhoneBridge:
     # -- OpenAI -> Twilio --------------------------------------------------------------------------
 
     async def _pump_upstream(self) -> None:
+        # With the relay socket and the relay connection, audio deltas are played from the upstream's
+        # data_received (`_play_now`) while this pump waits; it sees them only when Twilio cannot take
+        # a frame at once.
         send = self._ws.send_text
         now = self._socket.send_text_now if self._socket is not None else None
         sid = self._stream_sid
         on_audio = self.playback.on_audio
         sliced = events.audio_delta
         size = events.base64_size
-        clock, relayed, heard = time.perf_counter, metrics.relay_timer("outbound"), False  # issue 12
+        clock, relayed = time.perf_counter, self._relayed_out
+        recv = self._upstream.ws.recv
+        hooked = self._socket is not None and self._upstream.set_text_hook(self._play_now)
         try:
-            async for raw in self._upstream:
+            while True:
+                self._upstream_waiting = True
+                raw = await recv()
+                self._upstream_waiting = False
                 received = clock()
                 text = raw if isinstance(raw, str) else raw.decode()
                 hit = sliced(text)
@@ -341,7 +357,7 @@ class PhoneBridge:
                     if now is None or not now(media):
                         await send(media)
                     relayed(clock() - received)
-                    heard = heard or metrics.first_agent_audio(self._started_at)
+                    self._heard = self._heard or metrics.first_agent_audio(self._started_at)
                     mark = protocol.mark(sid, name)
                     if now is None or not now(mark):
                         await send(mark)
@@ -349,7 +365,30 @@ class PhoneBridge:
                     self.end("stream_closed")
         except ConnectionClosed:
             pass
+        finally:
+            self._upstream_waiting = False
+            if hooked:
+                self._upstream.set_text_hook(None)
         self._end_upstream("upstream_closed")
+
+    def _play_now(self, text: str) -> bool:
+        """From the upstream's data_received: an agent audio delta to Twilio with its mark, when the pump
+        waits with nothing before it and Twilio can take both frames now; False leaves it (or any other
+        event) to the pump."""
+        socket = self._socket
+        if not self._upstream_waiting or socket is None or not socket.can_send_now():
+            return False
+        hit = events.audio_delta(text)
+        if hit is None:
+            return False
+        started = time.perf_counter()
+        name = self.playback.on_audio(hit[0], events.base64_size(hit[1]))
+        if name is not None:  # None: a late chunk of an item the caller interrupted
+            socket.send_text_now(protocol.media(self._stream_sid, hit[1]))
+            self._relayed_out(time.perf_counter() - started)
+            self._heard = self._heard or metrics.first_agent_audio(self._started_at)
+            socket.send_text_now(protocol.mark(self._stream_sid, name))
+        return True
 
     async def _on_upstream_event(self, text: str) -> None:
         event = events.parse(text)

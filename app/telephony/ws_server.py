@@ -185,11 +185,10 @@ class RelayWebSocketProtocol(WebSocketsSansIOProtocol):
 
     # -- sending -----------------------------------------------------------------------------------
 
-    def send_text_now(self, text: str) -> bool:
-        """Write one text frame now; False (nothing written) when it must take the ASGI send: before the
-        handshake, after a close, while writing is paused or an earlier send still waits, or with an
-        extension."""
-        if (
+    def can_send_now(self) -> bool:
+        """Whether `send_text_now` writes: not before the handshake or after a close, not while writing
+        is paused or an earlier send still waits, not with an extension."""
+        return not (
             self._sends_waiting
             or not self.handshake_complete
             or self.close_sent
@@ -199,7 +198,11 @@ class RelayWebSocketProtocol(WebSocketsSansIOProtocol):
             or self.conn.state is not State.OPEN
             or self.conn.extensions
             or self.transport.is_closing()
-        ):
+        )
+
+    def send_text_now(self, text: str) -> bool:
+        """Write one text frame now; False (nothing written) when it must take the ASGI send."""
+        if not self.can_send_now():
             return False
         self.transport.write(server_text_frame(text.encode()))
         return True
