@@ -108,27 +108,18 @@ async def create_session(
         next_seq = (await webrtc.resumable(state, org, call_id, "next_seq")).next_seq
         upstream = client.create_client_secret(request_body)
     else:
-        # The mint goes out first (beside the slot's round trip when the org has room: webrtc.room_likely)
-        # and the call is started in the live store during its round trip. A call that fails to start
-        # leaves at most an unused secret, which expires by itself.
-        pending = (
-            asyncio.ensure_future(client.create_client_secret(request_body))
-            if webrtc.room_likely(org)
-            else None
+        # The mint goes out first and the call is started in the live store during its round trip. A
+        # call that fails to start leaves at most an unused secret, which expires by itself.
+        started, upstream = await webrtc.start_beside_upstream(
+            state,
+            org,
+            body.caller,
+            now=now,
+            spec=spec,
+            metadata=body.metadata,
+            send=lambda: client.create_client_secret(request_body),
+            abandon=_abandon,
         )
-        try:
-            new_id = await webrtc.take_slot(state, org)
-            if pending is None:
-                pending = asyncio.ensure_future(client.create_client_secret(request_body))
-            started = await webrtc.start_browser_call(
-                state, org, new_id, body.caller, now=now, spec=spec, metadata=body.metadata
-            )
-        except BaseException:
-            if pending is not None:
-                pending.cancel()
-                pending.add_done_callback(_consume)
-            raise
-        upstream = pending
         call_id, next_seq = started.call_id, 0
     try:
         minted = await service.announced_during(live, started, upstream)
@@ -152,6 +143,11 @@ async def create_session(
         session=minted.get("session") or {},
         next_seq=next_seq,
     )
+
+
+def _abandon(mint: asyncio.Future[Any]) -> None:
+    mint.cancel()
+    mint.add_done_callback(_consume)
 
 
 def _consume(task: asyncio.Future[Any]) -> None:

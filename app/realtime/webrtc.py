@@ -11,8 +11,9 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from app.calls import errors as call_errors
 from app.calls import service
@@ -30,6 +31,8 @@ from app.safety.prompt import SessionSpec
 from app.state import AppState
 
 log = logging.getLogger("callintake.realtime")
+
+T = TypeVar("T")
 
 SDP_MEDIA_TYPE = "application/sdp"
 MAX_SDP_BYTES = 64 * 1024
@@ -140,6 +143,33 @@ async def start_browser_call(
     )
 
 
+async def start_beside_upstream(
+    state: AppState,
+    org: service.OrgContext,
+    caller: CallerInfo | None,
+    *,
+    now: datetime,
+    spec: SessionSpec,
+    send: Callable[[], Awaitable[T]],
+    abandon: Callable[[asyncio.Future[T]], object],
+    metadata: dict[str, Any] | None = None,
+) -> tuple[service.StartedCall, asyncio.Future[T]]:
+    """A new browser call's slot and live-store start, with OpenAI's request (`send`) out first: beside
+    the slot's round trip when the org has room (`room_likely`), after it otherwise. If the start fails,
+    `abandon` gets the request, which nobody will use."""
+    pending = asyncio.ensure_future(send()) if room_likely(org) else None
+    try:
+        new_id = await take_slot(state, org)
+        if pending is None:
+            pending = asyncio.ensure_future(send())
+        started = await start_browser_call(state, org, new_id, caller, now=now, spec=spec, metadata=metadata)
+    except BaseException:
+        if pending is not None:
+            abandon(pending)
+        raise
+    return started, pending
+
+
 _UNUSED: set[asyncio.Future[None]] = set()  # hang-ups of OpenAI calls nobody runs, held until done
 
 
@@ -184,17 +214,15 @@ async def start_webrtc_call(
     else:
         # As in the mint: the offer goes out first (beside the slot when the org has room) and the call
         # starts during OpenAI's round trip; an OpenAI call nobody will run is hung up.
-        pending = asyncio.ensure_future(client.create_call(offer, body)) if room_likely(org) else None
-        try:
-            new_id = await take_slot(state, org)
-            if pending is None:
-                pending = asyncio.ensure_future(client.create_call(offer, body))
-            started = await start_browser_call(state, org, new_id, caller, now=now, spec=spec)
-        except BaseException:
-            if pending is not None:
-                pending.add_done_callback(lambda done: _hang_up_unused(client, done))
-            raise
-        upstream = pending
+        started, upstream = await start_beside_upstream(
+            state,
+            org,
+            caller,
+            now=now,
+            spec=spec,
+            send=lambda: client.create_call(offer, body),
+            abandon=lambda pending: pending.add_done_callback(lambda done: _hang_up_unused(client, done)),
+        )
         call_id, started_at = started.call_id, started.started_at
     key = str(call_id)
     try:

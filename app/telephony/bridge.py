@@ -330,14 +330,14 @@ class PhoneBridge:
         # data_received (`_play_now`) while this pump waits; it sees them only when Twilio cannot take
         # a frame at once.
         send = self._ws.send_text
-        now = self._socket.send_text_now if self._socket is not None else None
+        socket = self._socket
         sid = self._stream_sid
         on_audio = self.playback.on_audio
         sliced = events.audio_delta
         size = events.base64_size
         clock, relayed = time.perf_counter, self._relayed_out
         recv = self._upstream.ws.recv
-        hooked = self._socket is not None and self._upstream.set_text_hook(self._play_now)
+        hooked = socket is not None and self._upstream.set_text_hook(self._play_now)
         try:
             while True:
                 self._upstream_waiting = True
@@ -349,18 +349,17 @@ class PhoneBridge:
                 if hit is None:
                     await self._on_upstream_event(text)
                     continue
+                if socket is not None and socket.can_send_now():
+                    self._play(hit, received)
+                    continue
                 name = on_audio(hit[0], size(hit[1]))
                 if name is None:
                     continue  # a late chunk of an item the caller interrupted
-                try:
-                    media = protocol.media(sid, hit[1])
-                    if now is None or not now(media):
-                        await send(media)
+                try:  # the ASGI send: uvicorn's own protocol, or Twilio's socket is backed up
+                    await send(protocol.media(sid, hit[1]))
                     relayed(clock() - received)
                     self._heard = self._heard or metrics.first_agent_audio(self._started_at)
-                    mark = protocol.mark(sid, name)
-                    if now is None or not now(mark):
-                        await send(mark)
+                    await send(protocol.mark(sid, name))
                 except _TWILIO_GONE:
                     self.end("stream_closed")
         except ConnectionClosed:
@@ -381,14 +380,20 @@ class PhoneBridge:
         hit = events.audio_delta(text)
         if hit is None:
             return False
-        started = time.perf_counter()
-        name = self.playback.on_audio(hit[0], events.base64_size(hit[1]))
-        if name is not None:  # None: a late chunk of an item the caller interrupted
-            socket.send_text_now(protocol.media(self._stream_sid, hit[1]))
-            self._relayed_out(time.perf_counter() - started)
-            self._heard = self._heard or metrics.first_agent_audio(self._started_at)
-            socket.send_text_now(protocol.mark(self._stream_sid, name))
+        self._play(hit, time.perf_counter())
         return True
+
+    def _play(self, hit: tuple[str, str], received: float) -> None:
+        """(item id, base64 delta) to Twilio with its mark, written now: only after `can_send_now()`."""
+        socket = self._socket
+        assert socket is not None
+        name = self.playback.on_audio(hit[0], events.base64_size(hit[1]))
+        if name is None:
+            return  # a late chunk of an item the caller interrupted
+        socket.send_text_now(protocol.media(self._stream_sid, hit[1]))
+        self._relayed_out(time.perf_counter() - received)
+        self._heard = self._heard or metrics.first_agent_audio(self._started_at)
+        socket.send_text_now(protocol.mark(self._stream_sid, name))
 
     async def _on_upstream_event(self, text: str) -> None:
         event = events.parse(text)
