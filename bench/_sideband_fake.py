@@ -3,7 +3,9 @@ second, each answered by one agent line (a 600 ms reply, no audio on the sideban
 would over WebRTC.
 
 `python -m bench._support run --cpu 1 bench._sideband_fake --port 0` prints OPENAI_BASE_URL=...;
-GET /bench/stats returns the caller lines sent per call.
+GET /bench/stats returns the caller lines sent per call; POST /bench/quiet stops every driver after the
+line it is sending (`?off=1`: drivers of sidebands attached from then on talk again), so a bench can let
+the app catch up and then hold it to every line sent.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class DrivenFake(FakeRealtime):
         super().__init__(api_key=api_key)
         self.interval = interval
         self.lines_sent: dict[str, int] = {}
+        self.quiet = False
         self.app.router.routes.append(Route("/bench/stats", self._stats, methods=["GET"]))
+        self.app.router.routes.append(Route("/bench/quiet", self._quiet, methods=["POST"]))
 
     async def _realtime_socket(self, ws: WebSocket) -> None:
         call_id = ws.query_params.get("call_id")
@@ -52,6 +56,8 @@ class DrivenFake(FakeRealtime):
             n = 0
             while not conn.closed:
                 await asyncio.sleep(self.interval)
+                if self.quiet:
+                    return
                 n += 1
                 await conn.caller_says(CALLER_LINE.format(n=n), AGENT_REPLY)
                 self.lines_sent[call_id] = n
@@ -59,6 +65,10 @@ class DrivenFake(FakeRealtime):
     async def _stats(self, _: Request) -> Response:
         body = {"lines_sent": self.lines_sent, "calls": len(self.calls), "hangups": len(self.hangups)}
         return Response(orjson.dumps(body), media_type="application/json")
+
+    async def _quiet(self, request: Request) -> Response:
+        self.quiet = request.query_params.get("off") != "1"
+        return Response(status_code=204)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,7 +4,9 @@ CPU 0, the fake OpenAI (which drives the lines) on CPU 1.
 
 Per row: the SDP exchange (POST /api/realtime/calls) p50/p99 and what it adds at p50 over POSTing the
 same multipart to the fake directly, the app's CPU per call over the measured window, and the lines the
-stored calls hold against the lines the fake sent (nothing may be lost).
+stored calls hold against the lines the fake sent. The fake stops talking at the end of the window and
+the app is given a moment to catch up before the calls end, so the two counts must be equal: any
+difference is a line lost (or made up).
 
 `python -m bench.bench_sideband [--quick] [--calls 10,100] [--seconds 10]`
 """
@@ -89,7 +91,9 @@ async def run_row(
         return response.headers["x-call-id"], elapsed
 
     stats_url = f"{fake_url.removesuffix('/v1')}/bench/stats"
-    hangups_before = orjson.loads((await http.get(stats_url)).content)["hangups"]
+    before = orjson.loads((await http.get(stats_url)).content)  # earlier rows' calls: quiet by now
+    hangups_before = before["hangups"]
+    await http.post(f"{fake_url.removesuffix('/v1')}/bench/quiet", params={"off": "1"})
     baseline = await _direct_offers(fake_url, min(n, 20))
     first = [await offer() for _ in range(min(n, 20))]  # sequential: latency without queueing
     rest = await asyncio.gather(*(offer() for _ in range(n - len(first))))
@@ -98,6 +102,8 @@ async def run_row(
     cpu0, t0 = app.cpu_seconds(), time.perf_counter()
     await asyncio.sleep(seconds)
     cpu1, t1 = app.cpu_seconds(), time.perf_counter()
+    await http.post(f"{fake_url.removesuffix('/v1')}/bench/quiet")
+    await asyncio.sleep(2.0)  # the lines in flight (and their replies) reach the app
     stats = orjson.loads((await http.get(f"{fake_url.removesuffix('/v1')}/bench/stats")).content)
     gate = asyncio.Semaphore(10)  # hang-ups arrive spread out, as browsers end calls, not all at once
 
@@ -123,7 +129,7 @@ async def run_row(
             {f"{r.status_code} {r.json()['error']['code']}" for r in ended if r.status_code != 200}
         ),
         "caller_lines": caller_lines,
-        "lines_sent_by_end": sum(stats["lines_sent"].values()),
+        "lines_sent_by_end": sum(stats["lines_sent"].values()) - sum(before["lines_sent"].values()),
         "hangups": hangups - hangups_before - len(baseline),
         "refused": refused,
     }
@@ -145,7 +151,7 @@ def report(rows: list[dict[str, Any]], seconds: float) -> None:
         title="POST /api/realtime/calls (ms, sequential; added = over POSTing the same offer to the fake)",
     )
     print_table(
-        ["calls", "app CPU %", "per call %", "ended 200", "hung up", "caller lines stored / sent by the end"],
+        ["calls", "app CPU %", "per call %", "ended 200", "hung up", "caller lines stored / sent"],
         [
             [
                 r["n"],
@@ -164,6 +170,9 @@ def report(rows: list[dict[str, Any]], seconds: float) -> None:
             print(f"  {r['n']} calls: ends refused with {', '.join(r['end_failures'])}")
         if r["refused"]:
             print(f"  {r['n']} calls: {len(r['refused'])} offers refused: {sorted(set(r['refused']))}")
+        if r["caller_lines"] != r["lines_sent_by_end"]:
+            stored, sent = r["caller_lines"], r["lines_sent_by_end"]
+            print(f"  {r['n']} calls: LINES LOST OR ADDED: {stored} stored of {sent} sent")
     top = max(rows, key=lambda r: r["n"])
     if top["n"] >= TARGET_CALLS:
         print(f"at {top['n']} calls: {top['cpu_pct_per_call']:.3f}% of a core per sideband call")
