@@ -62,6 +62,12 @@ log = logging.getLogger("callintake.calls")
 R = TypeVar("R")
 
 _CONFIG_CACHE: dict[tuple[uuid.UUID, int], OrgConfig] = {}
+# The session of each org's latest minute: a prompt reads the clock to the minute (hours, "open now",
+# the next opening), so every call an org starts within one minute gets the same session. Keyed by the
+# config object (its id, and the entry holds it, so the id cannot be reused while cached: a browser
+# call's config without live transfer is another object, `policy.without_live_transfer`) and by
+# what else the session is built from. Cleared past 10,000 entries.
+_SPEC_CACHE: dict[tuple[int, uuid.UUID, int, str, str, str], tuple[datetime, OrgConfig, SessionSpec]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +110,26 @@ def utcnow() -> datetime:
 
 
 def session_spec(org: OrgContext, settings: Settings, now: datetime) -> SessionSpec:
-    return build_session(
+    """The session for a call starting at `now`: built once per config and minute (the prompt's clock
+    has minutes, no seconds), from the minute's start. Shared: never mutate it."""
+    minute = now.replace(second=0, microsecond=0)
+    model, voice = settings.openai.realtime_model, settings.openai.realtime_voice
+    key = (id(org.config), org.org_id, org.config_version, org.org_name, model, voice)
+    cached = _SPEC_CACHE.get(key)
+    if cached is not None and cached[0] == minute and cached[1] is org.config:
+        return cached[2]
+    spec = build_session(
         org.config,
-        now,
+        minute,
         org_name=org.org_name,
-        default_model=settings.openai.realtime_model,
-        default_voice=settings.openai.realtime_voice,
+        default_model=model,
+        default_voice=voice,
         emergency_phrases=EMERGENCY_EXAMPLES,
     )
+    if len(_SPEC_CACHE) >= 10_000:
+        _SPEC_CACHE.clear()
+    _SPEC_CACHE[key] = (minute, org.config, spec)
+    return spec
 
 
 def _event(type_: str, at: datetime, **data: Any) -> dict[str, Any]:

@@ -45,15 +45,29 @@ def can_transfer(channel: str, config: OrgConfig, *, rest_available: bool = True
     return channel == "phone" and config.escalation_phone is not None and rest_available
 
 
+# Each config's copy without live transfer, made once: the same object for every browser call of one
+# config version, so what is cached per config (the session of the minute) is found again. The entry
+# holds the config, so its id is not reused while the entry exists. Cleared past 10,000.
+_NO_TRANSFER: dict[int, tuple[OrgConfig, OrgConfig]] = {}
+
+
 def without_live_transfer(config: OrgConfig) -> OrgConfig:
     """The config a call that cannot be transferred runs with (a browser call): its prompt and tools
-    then promise a call back, never a live hand-off, and after hours a forward becomes a message."""
+    then promise a call back, never a live hand-off, and after hours a forward becomes a message.
+    Shared (made once per config object): never mutate it."""
     if config.escalation_phone is None:
         return config
+    made = _NO_TRANSFER.get(id(config))
+    if made is not None and made[0] is config:
+        return made[1]
     update: dict[str, Any] = {"escalation_phone": None}
     if config.after_hours_policy is AfterHoursPolicy.forward_to_escalation:
         update["after_hours_policy"] = AfterHoursPolicy.take_message
-    return config.model_copy(update=update)
+    copy = config.model_copy(update=update)
+    if len(_NO_TRANSFER) >= 10_000:
+        _NO_TRANSFER.clear()
+    _NO_TRANSFER[id(config)] = (config, copy)
+    return copy
 
 
 def _then(transfer: bool) -> str:
