@@ -103,8 +103,9 @@ class OutboxWriter:
             # PostgreSQL it sends no NOTIFY either, migration 0008).
             orgs = [uuid.UUID(str(row["org_id"])) for row in rows]
             wanted = await outbox.subscribed_types(session, set(orgs))
-            for org_id, row in zip(orgs, rows, strict=True):
-                await outbox.enqueue(session, **row, subscribed=row["type_"] in wanted[org_id])
+            # One INSERT for the batch (one statement trigger run, one round trip), not one per row.
+            subscribed = [row["type_"] in wanted[org_id] for org_id, row in zip(orgs, rows, strict=True)]
+            await outbox.enqueue_live(session, list(zip(rows, subscribed, strict=True)))
 
 
 def _settle(batch: Sequence[tuple[dict[str, Any], asyncio.Future[None]]], exc: Exception | None) -> None:

@@ -116,19 +116,55 @@ async def enqueue(
     `event_id` the write happens only if no event has that id yet (a live event written again).
     `subscribed=False`: no enabled endpoint of the org takes this type (`subscribed_types`, read in
     this transaction), so the event is written fanned out already and wakes no dispatcher."""
-    if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
-        raise ValueError(f"unknown outbox event type: {type_}")
-    new_id = event_id or uuid.uuid4()
-    row = event_row(org_id=org_id, type_=type_, data=data, call_id=call_id, at=at, event_id=new_id)
-    if not subscribed:
-        row["fanned_out_at"] = utcnow()
+    row = _enqueued_row(org_id, type_, data, call_id, at, event_id or uuid.uuid4(), subscribed)
     if event_id is None:
         await session.execute(insert(OutboxEvent).values(**row))
     else:
         await insert_if_absent(session, [row])
     if subscribed:
         wake_after_commit(session)
-    return new_id
+    return row["id"]  # type: ignore[no-any-return]
+
+
+async def enqueue_live(session: AsyncSession, events: Sequence[tuple[Mapping[str, Any], bool]]) -> None:
+    """Events (`enqueue`'s keyword arguments), each with whether an endpoint takes it, written as
+    `enqueue` writes them but in one statement: an `event_id` already there is left alone."""
+    now = utcnow()
+    rows = [
+        _enqueued_row(
+            event["org_id"],
+            event["type_"],
+            event["data"],
+            event.get("call_id"),
+            event.get("at"),
+            event.get("event_id") or uuid.uuid4(),
+            subscribed,
+            now=now,
+        )
+        for event, subscribed in events
+    ]
+    await insert_if_absent(session, rows)
+    if any(subscribed for _, subscribed in events):
+        wake_after_commit(session)
+
+
+def _enqueued_row(
+    org_id: uuid.UUID,
+    type_: str,
+    data: Mapping[str, Any],
+    call_id: uuid.UUID | None,
+    at: datetime | None,
+    event_id: uuid.UUID,
+    subscribed: bool,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    if type_ not in EVENT_TYPES and type_ != TEST_EVENT:
+        raise ValueError(f"unknown outbox event type: {type_}")
+    row = event_row(org_id=org_id, type_=type_, data=data, call_id=call_id, at=at, event_id=event_id)
+    # Keyed alike whether fanned out or not: rows of one multi-row INSERT must share their columns.
+    row["fanned_out_at"] = None if subscribed else (now or utcnow())
+    return row
 
 
 async def subscribed_types(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
