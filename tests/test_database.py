@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.orgs.config import OrgConfig
 from database.engine import create_engine
@@ -110,3 +111,25 @@ def test_seed_config_is_a_valid_org_config() -> None:
     end = statement.index("}'", start) + 1
     config = OrgConfig.model_validate(json.loads(statement[start:end].replace("''", "'")))
     assert config.timezone == "America/Chicago"
+
+
+async def test_json_columns_keep_what_orjson_would_not(clean_db: AsyncEngine) -> None:
+    """JSON columns are written with orjson, and with the json module for what orjson refuses: an integer
+    past 64 bits comes back exact, and text past ASCII comes back as sent."""
+    from database.base import utcnow
+    from database.engine import create_session_factory
+    from database.models import Organization, OutboxEvent
+
+    data = {"big": 10**30, "negative": -(2**63) - 1, "text": "é \u2028 😀", "nested": [{"n": 1.5}, None]}
+    sessions = create_session_factory(clean_db)
+    async with sessions() as session, session.begin():
+        org = Organization(slug="json-columns", name="JSON", timezone="UTC", config={"huge": 2**70})
+        session.add(org)
+        await session.flush()
+        event = OutboxEvent(organization_id=org.id, type="call.started", data=data, created_at=utcnow())
+        session.add(event)
+    async with sessions() as session:
+        stored = await session.get(OutboxEvent, event.id)
+        stored_org = await session.get(Organization, org.id)
+    assert stored is not None and stored.data == data
+    assert stored_org is not None and stored_org.config == {"huge": 2**70}
