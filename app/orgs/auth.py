@@ -104,6 +104,20 @@ async def authenticate_with(
         return await _from_database(session, live, prefix, key_hash)
 
 
+def remembered_principal(authorization: str | None) -> OrgPrincipal | None:
+    """The principal `authenticate_with` last returned for this key in this process, read with no I/O;
+    None when there is none (or the header is not a key). It is not a check: a route that starts work
+    on it has `authenticate_with` confirm it before any of that work is seen (`deps.EarlyPrincipal`)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or parse_prefix(token) is None:
+        return None
+    remembered = _REMEMBERED.get(hash_key(token))
+    return remembered.principal if remembered is not None else None
+
+
 def _parse_key(authorization: str | None) -> tuple[str, str]:
     key = bearer_token(authorization)
     prefix = parse_prefix(key)

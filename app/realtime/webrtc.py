@@ -153,12 +153,16 @@ async def start_beside_upstream(
     send: Callable[[], Awaitable[T]],
     abandon: Callable[[asyncio.Future[T]], object],
     metadata: dict[str, Any] | None = None,
+    confirm: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[service.StartedCall, asyncio.Future[T]]:
     """A new browser call's slot and live-store start, with OpenAI's request (`send`) out first: beside
-    the slot's round trip when the org has room (`room_likely`), after it otherwise. If the start fails,
-    `abandon` gets the request, which nobody will use."""
+    the slot's round trip when the org has room (`room_likely`), after it otherwise. `confirm` (the
+    key's check, when the route started on an `EarlyPrincipal`) is awaited before the slot is taken.
+    If either fails, `abandon` gets the request, which nobody will use."""
     pending = asyncio.ensure_future(send()) if room_likely(org) else None
     try:
+        if confirm is not None:
+            await confirm()
         new_id = await take_slot(state, org)
         if pending is None:
             pending = asyncio.ensure_future(send())
@@ -196,8 +200,11 @@ async def start_webrtc_call(
     offer: bytes,
     call_id: uuid.UUID | None,
     caller: CallerInfo | None,
+    confirm: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[bytes, uuid.UUID]:
-    """(answer SDP, call id). A resumed call gets a new WebRTC call; its older sideband stops."""
+    """(answer SDP, call id). A resumed call gets a new WebRTC call; its older sideband stops. `confirm`
+    as in `start_beside_upstream`, for a new call only: a resumed one is looked up first, and its caller
+    confirms before that."""
     # A browser call cannot be handed to a person live: its prompt and tools promise a call back.
     org = dataclasses.replace(org, config=policy.without_live_transfer(org.config))
     live = state.live_store
@@ -222,6 +229,7 @@ async def start_webrtc_call(
             spec=spec,
             send=lambda: client.create_call(offer, body),
             abandon=lambda pending: pending.add_done_callback(lambda done: _hang_up_unused(client, done)),
+            confirm=confirm,
         )
         call_id, started_at = started.call_id, started.started_at
     key = str(call_id)
