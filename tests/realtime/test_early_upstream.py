@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-from pydantic import SecretStr
 
 from app.calls.overflows import require_slot
-from app.settings import CallSettings, OpenAISettings
 from simulator.realtime import FakeRealtime
-from tests.conftest import RunningApp, SettingsFactory, run_app
-from tests.fakes.server import LoopbackServer, serve
+from tests.conftest import RunningApp
+from tests.fakes.server import LoopbackServer
 from tests.fixtures.factories import create_org_with_key, key_headers
 
-API_KEY = "sk-test-early-0123456789abcdef"
 OFFER = b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeRealtime, LoopbackServer]]:
-    realtime = FakeRealtime(api_key=API_KEY)
-    async with serve(realtime.app) as server:
-        yield realtime, server
-
-
-@pytest.fixture
-async def app(
-    services: None, make_settings: SettingsFactory, fake: tuple[FakeRealtime, LoopbackServer]
-) -> AsyncIterator[RunningApp]:
-    openai = OpenAISettings(
-        api_key=SecretStr(API_KEY), base_url=f"{fake[1].http_url}/v1", retry_backoff_seconds=0.01
-    )
-    async with run_app(make_settings(openai=openai, calls=CallSettings(sweeper_enabled=False))) as running:
-        yield running
 
 
 async def _org(client: httpx.AsyncClient, cap: int) -> tuple[uuid.UUID, str]:

@@ -4,35 +4,23 @@ took its SDP offer (the owner), and `POST /api/call/end` on the other worker end
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from pydantic import SecretStr
 
 from app.calls.owner import EXTRAS_KEY, call_owners
-from app.settings import CallSettings, OpenAISettings, Settings
+from app.settings import CallSettings, Settings
 from simulator.realtime import FakeRealtime
 from tests.conftest import RunningApp, SettingsFactory, run_app
-from tests.fakes.server import LoopbackServer, serve
+from tests.fakes.server import LoopbackServer
 from tests.fixtures.factories import key_headers
-from tests.realtime.test_sideband import API_KEY, detail, events_of, org_key, started, stored, system_lines
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeRealtime, LoopbackServer]]:
-    realtime = FakeRealtime(api_key=API_KEY)
-    async with serve(realtime.app) as server:
-        yield realtime, server
+from tests.fixtures.realtime import openai_for
+from tests.realtime.test_sideband import detail, events_of, org_key, started, stored, system_lines
 
 
 @pytest.fixture
 def settings(
     services: None, make_settings: SettingsFactory, fake: tuple[FakeRealtime, LoopbackServer]
 ) -> Settings:
-    openai = OpenAISettings(
-        api_key=SecretStr(API_KEY), base_url=f"{fake[1].http_url}/v1", retry_backoff_seconds=0.01
-    )
-    return make_settings(openai=openai, calls=CallSettings(sweeper_enabled=False))
+    return make_settings(openai=openai_for(fake[1]), calls=CallSettings(sweeper_enabled=False))
 
 
 def require_owners(*apps: RunningApp) -> None:

@@ -16,20 +16,13 @@ from app.realtime import webrtc
 from app.settings import CallSettings, OpenAISettings
 from simulator.realtime import AudioReply, FakeConnection, FakeRealtime, FunctionCall
 from tests.conftest import RunningApp, SettingsFactory, run_app
-from tests.fakes.server import LoopbackServer, serve
+from tests.fakes.server import LoopbackServer
 from tests.fixtures.factories import create_org_with_key, key_headers
+from tests.fixtures.realtime import API_KEY, openai_for
 from tests.realtime.test_session_mint import outbox_locked, started_row_committed
 
-API_KEY = "sk-test-sideband-0123456789"
 OFFER = b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
 SDP = {"Content-Type": "application/sdp"}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeRealtime, LoopbackServer]]:
-    realtime = FakeRealtime(api_key=API_KEY)
-    async with serve(realtime.app) as server:
-        yield realtime, server
 
 
 AppFactory = Callable[..., Any]
@@ -39,9 +32,7 @@ AppFactory = Callable[..., Any]
 async def app(
     services: None, make_settings: SettingsFactory, fake: tuple[FakeRealtime, LoopbackServer]
 ) -> AsyncIterator[RunningApp]:
-    openai = OpenAISettings(
-        api_key=SecretStr(API_KEY), base_url=f"{fake[1].http_url}/v1", retry_backoff_seconds=0.01
-    )
+    openai = openai_for(fake[1])
     calls = CallSettings(sweeper_enabled=False, idle_timeout_seconds=300)
     async with run_app(make_settings(openai=openai, calls=calls)) as running:
         yield running
