@@ -1,22 +1,92 @@
 """The shipped classifier: model.json is exactly what a rebuild from the tuning files gives, it loads
 without any ML library, and it scores deterministically."""
 
+import copy
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import astuple
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.safety.detect import model, train
 from app.safety.detect.text import fold
 
+# A rebuild on another CPU is not bit-equal: OpenBLAS and numpy pick kernels by CPU, so lbfgs takes a
+# slightly different path (seen: weights up to 0.014 apart, 150 of 202,000 features on the other side
+# of the pruning bar, every training verdict the same, probabilities within 0.006). These bounds are
+# far below what a stale model.json shows (new tuning rows, a feature change) and far above that drift.
+WEIGHT_DRIFT = 0.05
+PROBABILITY_DRIFT = 0.02
 
-def test_shipped_model_equals_a_fresh_build() -> None:
+
+def staleness(fresh: dict[str, Any], shipped: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str | None:
+    """Why `shipped` is not `fresh` up to CPU drift, in one short line (pytest's own diff of two 10 MB
+    strings once ran past CI's time limit); None when it is."""
+    from app.safety.detection import training_view
+
+    for key in ("version", "classes", "thresholds", "trained_on"):
+        if fresh[key] != shipped[key]:
+            return f"{key} differs"
+    intercepts = max(abs(a - b) for a, b in zip(fresh["intercept"], shipped["intercept"], strict=True))
+    if intercepts > WEIGHT_DRIFT:
+        return f"an intercept moved {intercepts:.3f}"
+    ours, theirs = shipped["weights"], fresh["weights"]
+    # A feature kept by one build only must sit at the pruning bar in the other.
+    edge = train.PRUNE_BELOW + WEIGHT_DRIFT
+    one_sided = sorted(
+        f for f in ours.keys() ^ theirs.keys() if max(map(abs, ours.get(f) or theirs[f])) > edge
+    )
+    if one_sided:
+        return f"{len(one_sided)} features kept by one build only, e.g. {one_sided[0]!r}"
+    pairs = (zip(ours[f], theirs[f], strict=True) for f in ours.keys() & theirs.keys())
+    moved = max((abs(a - b) for pair in pairs for a, b in pair), default=0.0)
+    if moved > WEIGHT_DRIFT:
+        return f"a weight moved {moved:.3f}"
+    rebuilt, current = model.Model(fresh), model.Model(shipped)
+    worst = 0.0
+    for row in rows:
+        view = training_view(str(row["text"]))
+        a, b = rebuilt.scores(*view), current.scores(*view)
+        for x, y in zip(astuple(a)[:4], astuple(b)[:4], strict=True):
+            worst = max(worst, abs(x - y))
+    if worst > PROBABILITY_DRIFT:
+        return f"a training line's probability moved {worst:.3f}"
+    return None
+
+
+def test_shipped_model_is_what_a_fresh_build_gives_up_to_cpu_drift() -> None:
     pytest.importorskip("sklearn", reason="scikit-learn (requirements-dev.txt) builds the model")
-    shipped = model.MODEL_PATH.read_text(encoding="utf-8")
-    assert train.build() == shipped, "model.json is stale: run python -m app.safety.detect.train --build"
+    shipped = json.loads(model.MODEL_PATH.read_text(encoding="utf-8"))
+    why = staleness(json.loads(train.build()), shipped, train.load_rows())
+    assert why is None, f"model.json is stale ({why}): run python -m app.safety.detect.train --build"
+
+
+def test_staleness_sees_a_stale_model_and_lets_drift_pass() -> None:
+    shipped = json.loads(model.MODEL_PATH.read_text(encoding="utf-8"))
+    rows = train.load_rows()[::50]
+    assert staleness(shipped, copy.deepcopy(shipped), rows) is None
+    drifted = copy.deepcopy(shipped)
+    for column in list(drifted["weights"].values())[::7]:
+        column[0] += 0.01
+    assert staleness(drifted, shipped, rows) is None
+    more_rows = {**copy.deepcopy(shipped), "trained_on": shipped["trained_on"] + 40}
+    assert staleness(more_rows, shipped, rows) == "trained_on differs"
+    feature, column = max(shipped["weights"].items(), key=lambda item: max(map(abs, item[1])))
+    moved = copy.deepcopy(shipped)
+    moved["weights"][feature] = [w + 0.2 for w in column]
+    assert staleness(moved, shipped, rows) == "a weight moved 0.200"
+    lost = copy.deepcopy(shipped)
+    del lost["weights"][feature]
+    assert staleness(lost, shipped, rows) == f"1 features kept by one build only, e.g. {feature!r}"
+    pushed = copy.deepcopy(shipped)
+    for column in pushed["weights"].values():
+        column[0] += 0.045  # each within the weight bound, but together they move every line's odds
+    assert (staleness(pushed, shipped, rows) or "").startswith("a training line's probability moved")
 
 
 def test_model_trains_on_every_tuning_file() -> None:
