@@ -22,7 +22,6 @@ from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
@@ -32,7 +31,7 @@ from redis.exceptions import ResponseError
 from app.calls import live_scripts as lua
 from app.calls.errors import CallAlreadyEnded, CallEnding
 from app.calls.live_call import WRITABLE_FIELDS, LiveCall, encode_fields
-from app.redis_client import PipelineBatcher, redis_from_url, scripts_pipelined
+from app.redis_client import Commands, PipelineBatcher, redis_from_url, scripts_pipelined
 
 # The fields a writer may set (update_call); seq counters and the finalize bookkeeping stay internal.
 META_FIELDS = frozenset(WRITABLE_FIELDS)
@@ -311,7 +310,7 @@ class RedisLiveStore(LiveStore):
         script: AsyncScript,
         keys: list[str],
         args: list[str | int],
-        more: Callable[[Pipeline], object],
+        more: Callable[[Commands], object],
     ) -> list[Any]:
         """One round trip, shared with other callers' (PipelineBatcher): `script` by its sha, then the
         commands `more` adds (the indexes live in other slots, so not one transaction); the commands
@@ -325,15 +324,14 @@ class RedisLiveStore(LiveStore):
         flat = [item for pair in fields.items() for item in pair]
         args: list[str | int] = [orjson.dumps(flat).decode(), self._ttl]
         args += [orjson.dumps(event).decode() for event in events]
-        # NX keeps a repeated create (or the NOSCRIPT retry) from moving an existing call's start.
+
+        def index(pipe: Commands) -> None:
+            # NX keeps a repeated create (or the NOSCRIPT retry) from moving an existing call's start.
+            pipe.zadd(_ACTIVITY, {call_id: started}, nx=True)
+            pipe.zadd(_STARTED, {call_id: started}, nx=True)
+
         created, _, _ = await self._script_pipelined(
-            self._create,
-            [_k(call_id, "meta"), _k(call_id, "events")],
-            args,
-            lambda pipe: (
-                pipe.zadd(_ACTIVITY, {call_id: started}, nx=True),
-                pipe.zadd(_STARTED, {call_id: started}, nx=True),
-            ),
+            self._create, [_k(call_id, "meta"), _k(call_id, "events")], args, index
         )
         return bool(created)
 

@@ -27,9 +27,8 @@ from typing import Any, cast
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.client import Pipeline
 
-from app.redis_client import PipelineBatcher
+from app.redis_client import Commands, PipelineBatcher
 
 log = logging.getLogger("callintake.events")
 
@@ -178,11 +177,11 @@ class RedisEventLog(EventLog):
         # Two streams in one round trip; they live in different slots, so not one transaction.
         encoded = [{"type": type_, "data": orjson.dumps(data).decode()} for type_, data in events]
 
-        def build(pipe: Pipeline) -> None:
+        def build(pipe: Commands) -> None:
             for fields in encoded:
-                pipe.xadd(org_key(org_id), fields, maxlen=self._org_maxlen, approximate=True)  # type: ignore[arg-type]
+                pipe.xadd(org_key(org_id), fields, maxlen=self._org_maxlen, approximate=True)
                 if call_id is not None:
-                    pipe.xadd(call_key(call_id), fields, maxlen=self._call_maxlen, approximate=True)  # type: ignore[arg-type]
+                    pipe.xadd(call_key(call_id), fields, maxlen=self._call_maxlen, approximate=True)
             if call_id is not None:
                 pipe.expire(call_key(call_id), self._ttl)
 
