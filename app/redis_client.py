@@ -8,8 +8,9 @@ handle and no Task. Reads keep redis-py's own timeout (it already uses `asyncio.
 `PipelineBatcher` sends the commands of concurrent callers in one pipeline (see its docstring), and
 `scripts_pipelined` runs scripts in it by sha. Its groups are recorded as `Commands` and go out on a
 connection of its own (`_Wire`): redis-py connects it, hiredis packs and parses. Through redis-py's
-`Pipeline` the same 5-command group cost ~150 µs of CPU, and ~25 µs this way (bench: the relay's
-transcript lines and lease renewals all pass here).
+`Pipeline` a 5-command transcript group cost ~170 µs of CPU sent alone and ~68 µs with 20 groups in
+one pipeline; this way ~45 and ~11 µs. The relay's transcript lines, stream entries and lease renewals
+all pass here.
 """
 
 from __future__ import annotations
