@@ -191,14 +191,12 @@ class _Wire:
                         parser.feed(data)
                     elif not isinstance(reply, hiredis.PushNotification):  # RESP3 pushes answer nothing
                         replies.append(reply)
-        except TimeoutError:
+        except BaseException as exc:  # a time-out, a lost socket, a bad reply, or cancellation
             await conn.disconnect(nowait=True)
-            raise exceptions.TimeoutError("Timeout reading from or writing to Redis") from None
-        except (OSError, EOFError) as exc:
-            await conn.disconnect(nowait=True)
-            raise exceptions.ConnectionError(f"Redis connection lost: {type(exc).__name__}") from exc
-        except BaseException:  # a redis ConnectionError above, a bad reply, or cancellation
-            await conn.disconnect(nowait=True)
+            if isinstance(exc, TimeoutError):  # before OSError, of which it is a subclass
+                raise exceptions.TimeoutError("Timeout reading from or writing to Redis") from None
+            if isinstance(exc, (OSError, EOFError)):
+                raise exceptions.ConnectionError(f"Redis connection lost: {type(exc).__name__}") from exc
             raise
         return replies
 
